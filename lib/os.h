@@ -1,0 +1,104 @@
+/* os.h: the OS-acquire layer.
+ *
+ * Contract for every backend (one const struct per lib/os-*.c):
+ *  - lengths are multiples of the page size; alignments are powers of
+ *    two, at least the page size;
+ *  - acquire returns memory that reads as zero, aligned as asked, without
+ *    trimming each region with munmap where it can be avoided;
+ *  - every operation returns 0 or an errno value and preserves the
+ *    caller's errno;
+ *  - a backend never falls back on its own: when a call fails with an
+ *    error that a plainer backend would not hit (EINVAL from an old kernel,
+ *    ENOMEM from an empty hugetlb pool) os.c demotes once along
+ *    hk_backend_demote(), counts it, says it once under HAKMEM_VERBOSE and
+ *    serves the request.
+ *
+ * Policy (which backend, demotion, batching, counters) lives in os.c and
+ * probe/select.c; mechanism in os-*.c.  The hot path of the allocator never
+ * reaches this layer except to get or give back whole regions.
+ */
+#ifndef HK_OS_H
+#define HK_OS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "caps.h"
+#include "select.h"
+
+#define HK_CHUNK_SHIFT 21
+#define HK_CHUNK_SIZE ((size_t)1 << HK_CHUNK_SHIFT)	/* superslab: 2 MiB */
+
+struct hk_os_backend {
+	const char *name;			/* as in HAKMEM_BACKEND */
+	enum hk_backend_id id;
+	int (*acquire)(size_t len, size_t align, void **out);
+	int (*release)(void *p, size_t len);
+	int (*prefault)(void *p, size_t len);	/* may do nothing (lazy) */
+	int (*purge)(void *p, size_t len);
+};
+
+extern const struct hk_os_backend hk_os_lazy;
+extern const struct hk_os_backend hk_os_touch;
+extern const struct hk_os_backend hk_os_map_populate;
+extern const struct hk_os_backend hk_os_populate;
+extern const struct hk_os_backend hk_os_thp;
+extern const struct hk_os_backend hk_os_hugetlb;
+
+/* The backend for an id (never NULL for a valid id). */
+const struct hk_os_backend *hk_os_backend_get(enum hk_backend_id id);
+
+/* Probe the kernel, read the options and select, once per process; later
+ * calls return at once.  Safe to call from inside malloc and from several
+ * threads.  Never allocates. */
+void hk_os_init(void);
+const struct hk_caps *hk_os_caps(void);
+const struct hk_choice *hk_os_choice(void);
+/* The backend in force now (it changes only by demotion). */
+const struct hk_os_backend *hk_os_current(void);
+
+/* Dense regions for superslabs: len a multiple of HK_CHUNK_SIZE, aligned
+ * to HK_CHUNK_SIZE, from the chosen backend, carved from larger
+ * reservations so that acquiring is rare.  *fresh is set when the memory
+ * is known to read as zero (never used since the OS gave it).  Returns 0
+ * or ENOMEM. */
+int hk_os_chunk_alloc(size_t len, void **out, bool *fresh);
+/* Give a region from hk_os_chunk_alloc back (purged or unmapped as the
+ * layer sees fit). */
+void hk_os_chunk_free(void *p, size_t len);
+
+/* Sparse regions for large objects: lazy 4 KiB pages whatever the
+ * backend (only what is touched costs), page-aligned or aligned to
+ * align (a power of two).  Returns 0 or ENOMEM. */
+int hk_os_map(size_t len, size_t align, void **out);
+void hk_os_unmap(void *p, size_t len);
+/* Grow or shrink a region from hk_os_map, moving it if needed (mremap);
+ * returns 0 or an errno value, *out unchanged on failure. */
+int hk_os_remap(void *p, size_t oldlen, size_t newlen, void **out);
+
+/* Hand the pages of a range back (MADV_FREE or MADV_DONTNEED, as the
+ * probe found); the range stays mapped.  *zeroed is set when the range
+ * will read as zero afterwards (MADV_DONTNEED on private memory). */
+int hk_os_purge(void *p, size_t len, bool *zeroed);
+
+/* Counters, one set per backend plus totals; read without locks, so the
+ * values are approximate while other threads allocate. */
+struct hk_os_counters {
+	uint64_t regions;	/* acquire calls that succeeded */
+	uint64_t bytes;		/* bytes acquired */
+	uint64_t released;	/* bytes released */
+	uint64_t prefaults;	/* prefault calls */
+	uint64_t purges;	/* purge calls */
+	uint64_t purged;	/* bytes purged */
+	uint64_t failures;	/* calls that failed */
+	uint64_t demotions;	/* times this backend was demoted from */
+};
+void hk_os_counters(enum hk_backend_id id, struct hk_os_counters *out);
+
+/* Take and release the layer's locks around fork (pthread_atfork). */
+void hk_os_fork_prepare(void);
+void hk_os_fork_parent(void);
+void hk_os_fork_child(void);
+
+#endif /* HK_OS_H */

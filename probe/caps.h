@@ -1,0 +1,144 @@
+/* caps.h: the facts the probe learns about the running kernel.
+ *
+ * One plain struct, fixed-size fields, no heap pointers: it is filled
+ * inside the allocator's first call for OS memory, where nothing may
+ * allocate.  Each reader (one file per topic under probe/) fills its part
+ * from a root prefix ("" in production, a captured tree in tests) and
+ * records how the fact was learned (enum hk_src), which hk-probe prints.
+ *
+ * Trials (a one-page mmap/madvise) are the truth about features; the
+ * kernel release is for logging only, because distributions backport.
+ */
+#ifndef HK_CAPS_H
+#define HK_CAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* How a fact was learned. */
+enum hk_src {
+	HK_SRC_NONE = 0,	/* not learned (reader failed or skipped) */
+	HK_SRC_TRIAL,		/* a trial system call on a scratch mapping */
+	HK_SRC_SYSCALL,		/* a query syscall: uname, getrlimit, capget... */
+	HK_SRC_SYSFS,		/* a file under /sys */
+	HK_SRC_PROCFS,		/* a file under /proc */
+	HK_SRC_AUXV,		/* getauxval / the auxiliary vector */
+	HK_SRC_DEFAULT,		/* nothing to read: the documented default */
+};
+
+/* A feature found by trial: the errno the trial call returned. */
+enum hk_feat {
+	HK_FEAT_UNKNOWN = 0,	/* not tried (sysroot probe, or reader off) */
+	HK_FEAT_YES,		/* the trial call succeeded */
+	HK_FEAT_NO,		/* the trial call failed: see err */
+};
+
+struct hk_trial {
+	enum hk_feat state;
+	int err;		/* errno of the failed trial, 0 otherwise */
+};
+
+enum hk_thp_mode {
+	HK_THP_ABSENT = 0,	/* no transparent_hugepage directory */
+	HK_THP_NEVER,
+	HK_THP_MADVISE,
+	HK_THP_ALWAYS,
+	HK_THP_UNKNOWN,		/* file present but no [word] we know */
+};
+
+enum hk_thp_defrag {
+	HK_DEFRAG_ABSENT = 0,
+	HK_DEFRAG_ALWAYS,
+	HK_DEFRAG_DEFER,
+	HK_DEFRAG_DEFER_MADVISE,
+	HK_DEFRAG_MADVISE,
+	HK_DEFRAG_NEVER,
+	HK_DEFRAG_UNKNOWN,
+};
+
+/* One hugetlb page size, from /sys/kernel/mm/hugepages/hugepages-<kB>kB. */
+struct hk_hugepool {
+	uint64_t size_kb;
+	long total;		/* nr_hugepages */
+	long free;		/* free_hugepages */
+	long resv;		/* resv_hugepages */
+	long surplus;		/* surplus_hugepages */
+	long overcommit;	/* nr_overcommit_hugepages */
+};
+
+#define HK_HUGEPOOLS_MAX 4
+#define HK_RELEASE_MAX 65
+
+struct hk_caps {
+	/* Kernel (uname.c). */
+	char release[HK_RELEASE_MAX];	/* uname -r, as reported */
+	char machine[HK_RELEASE_MAX];	/* uname -m */
+	int kmajor;			/* parsed release; 0.0.0 if unparsable */
+	int kminor;
+	int kpatch;
+	int uname26;			/* UNAME26 personality: 2.6.(60+x) */
+	enum hk_src release_src;
+
+	/* Memory basics (limits.c). */
+	size_t page_size;
+	long ncpu;
+
+	/* Memory features by trial (madv.c). */
+	struct hk_trial populate_write;	/* madvise(MADV_POPULATE_WRITE), 5.14+ */
+	struct hk_trial populate_read;	/* madvise(MADV_POPULATE_READ), 5.14+ */
+	struct hk_trial map_populate;	/* mmap(MAP_POPULATE) */
+	struct hk_trial madv_free;	/* madvise(MADV_FREE), 4.5+ */
+	struct hk_trial fixed_noreplace; /* MAP_FIXED_NOREPLACE honoured, 4.17+ */
+	struct hk_trial madv_hugepage;	/* madvise(MADV_HUGEPAGE) accepted */
+
+	/* Transparent huge pages (thp.c). */
+	enum hk_thp_mode thp_enabled;
+	enum hk_thp_defrag thp_defrag;
+	size_t thp_pmd_size;		/* hpage_pmd_size, or 2 MiB by default */
+	enum hk_src thp_src;
+	enum hk_src thp_pmd_src;
+
+	/* hugetlbfs (hugetlb.c). */
+	int hugetlbfs_registered;	/* "hugetlbfs" in /proc/filesystems */
+	int hugetlbfs_mounts;		/* hugetlbfs entries in /proc/self/mounts */
+	uint64_t huge_default_kb;	/* Hugepagesize: in /proc/meminfo */
+	int npools;
+	struct hk_hugepool pools[HK_HUGEPOOLS_MAX];
+	struct hk_trial map_hugetlb;	/* one default-size MAP_HUGETLB page */
+	enum hk_src hugetlb_src;
+
+	/* Limits (limits.c). */
+	uint64_t memlock_cur;		/* RLIMIT_MEMLOCK, UINT64_MAX = unlimited */
+	uint64_t memlock_max;
+	int overcommit;			/* vm.overcommit_memory, -1 unknown */
+	long max_map_count;		/* vm.max_map_count, -1 unknown */
+	uint64_t cgroup_mem_max;	/* cgroup v2 memory.max, UINT64_MAX = max/none */
+	enum hk_src cgroup_src;
+
+	/* Privileges (privs.c). */
+	int cap_ipc_lock;		/* effective CAP_IPC_LOCK */
+	int cap_sys_admin;		/* effective CAP_SYS_ADMIN */
+	int at_secure;			/* AT_SECURE: setuid or file capabilities */
+	enum hk_src caps_src;
+
+	uint64_t probe_ns;		/* how long hk_probe took */
+};
+
+/* Probe flags. */
+enum {
+	HK_PROBE_NO_TRIALS = 1 << 0,	/* skip trial syscalls (sysroot probes) */
+};
+
+/* Fill *caps.  root is "" for the running system or the path of a
+ * captured tree (test/fixtures/<machine>); with a non-empty root the
+ * trials are skipped and the syscall facts (uname, rlimits, capabilities)
+ * are read from files in the tree where it has them (see
+ * test/fixtures/README).  Never allocates, never uses stdio. */
+void hk_probe(struct hk_caps *caps, const char *root, unsigned flags);
+
+/* Names for the enums, for hk-probe and messages. */
+const char *hk_src_name(enum hk_src src);
+const char *hk_thp_mode_name(enum hk_thp_mode mode);
+const char *hk_thp_defrag_name(enum hk_thp_defrag defrag);
+
+#endif /* HK_CAPS_H */
