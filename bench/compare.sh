@@ -91,21 +91,21 @@ workloads() {
 	random-mixed-1M	1	random-mixed 1000000 256 42	random-mixed 1000000 256 42
 	random-mixed-10M	1	random-mixed 10000000 256 42	random-mixed 10000000 256 42
 	random-mixed-warm	1	random-mixed 1000000 256 42 1000000	random-mixed 1000000 256 42 1000000
-	larson-1t	1	larson 1 10 1000000 1000 8 1000	larson 1 10 200000 1000 8 1000
-	larson-2t	2	larson 2 10 500000 1000 8 1000	larson 2 10 100000 1000 8 1000
+	larson-1t	1	larson 1 30 1000000 1000 8 1000	larson 1 10 200000 1000 8 1000
+	larson-2t	2	larson 2 30 500000 1000 8 1000	larson 2 10 100000 1000 8 1000
 	xmalloc-1p	2	xmalloc 1 5000000	xmalloc 1 1000000
-	xmalloc-2p	4	xmalloc 2 2500000	xmalloc 2 500000
-	cache-thrash-1t	1	cache-thrash 1 500000 100 8	cache-thrash 1 100000 100 8
-	cache-thrash-2t	2	cache-thrash 2 500000 100 8	cache-thrash 2 100000 100 8
-	cache-scratch-1t	1	cache-scratch 1 500000 100 8	cache-scratch 1 100000 100 8
-	cache-scratch-2t	2	cache-scratch 2 500000 100 8	cache-scratch 2 100000 100 8
-	tight-loop-1t	1	tight-loop 1 200000 100	tight-loop 1 50000 100
+	xmalloc-2p	4	xmalloc 2 5000000	xmalloc 2 500000
+	cache-thrash-1t	1	cache-thrash 1 1000000 100 8	cache-thrash 1 100000 100 8
+	cache-thrash-2t	2	cache-thrash 2 1000000 100 8	cache-thrash 2 100000 100 8
+	cache-scratch-1t	1	cache-scratch 1 1000000 100 8	cache-scratch 1 100000 100 8
+	cache-scratch-2t	2	cache-scratch 2 1000000 100 8	cache-scratch 2 100000 100 8
+	tight-loop-1t	1	tight-loop 1 400000 100	tight-loop 1 50000 100
 	tight-loop-2t	2	tight-loop 2 200000 100	tight-loop 2 50000 100
-	mstress-1t	1	mstress 1 10 1000000	mstress 1 10 200000
-	mstress-2t	2	mstress 2 10 500000	mstress 2 10 100000
-	alloc-test-1t	1	alloc-test 1 1000 100	alloc-test 1 200 100
-	alloc-test-2t	2	alloc-test 2 500 100	alloc-test 2 100 100
-	realloc-growth	1	realloc-growth 500	realloc-growth 100
+	mstress-1t	1	mstress 1 30 1000000	mstress 1 10 200000
+	mstress-2t	2	mstress 2 30 500000	mstress 2 10 100000
+	alloc-test-1t	1	alloc-test 1 3000 100	alloc-test 1 200 100
+	alloc-test-2t	2	alloc-test 2 1500 100	alloc-test 2 100 100
+	realloc-growth	1	realloc-growth 1000	realloc-growth 100
 	large	1	large 100 4 42	large 30 4 42
 	frag	1	frag 1024 42	frag 256 42
 	fresh-touch-all	1	fresh-touch 1024 1024 100	fresh-touch 256 1024 100

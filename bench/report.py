@@ -21,6 +21,8 @@ ORDER = ["hakmem", "mimalloc", "glibc", "jemalloc", "tcmalloc"]
 PEER_PKGS = {"mimalloc": "libmimalloc2.0", "jemalloc": "libjemalloc2",
              "tcmalloc": "libtcmalloc-minimal4", "glibc": "libc6"}
 BASE = "mimalloc"
+BACKENDS = ["lazy", "touch", "map_populate", "populate", "thp", "hugetlb",
+            "auto"]
 BEGIN = "<!-- BEGIN GENERATED: bench/report.py -->"
 END = "<!-- END GENERATED -->"
 MEASURES = ["seconds", "ops", "cpu_s", "wall_s", "maxrss_kb", "minflt"]
@@ -213,10 +215,8 @@ def backend_table(rows):
     med, order, threads = medians(rows, "backend", "backend_req")
     if not med:
         return []
-    backends = []
-    for r in rows:
-        if r["table"] == "backend" and r["backend_req"] not in backends:
-            backends.append(r["backend_req"])
+    seen = {r["backend_req"] for r in rows if r["table"] == "backend"}
+    backends = [b for b in BACKENDS if b in seen] + sorted(seen - set(BACKENDS))
     out = ["### Backends (hakmem)", "",
            "The same workloads under HAKMEM_BACKEND set to each backend "
            "and to auto: median time, and in parentheses the ratio to the "
@@ -289,6 +289,8 @@ set grid ytics
 set ylabel "time / mimalloc's time"
 set xtics rotate by -40 left nomirror
 set key top left horizontal
+set rmargin 6
+set bmargin 7
 set datafile missing "nan"
 plot for [i=2:{len(allocs) + 1}] "{data}" using i:xtic(1) title columnheader(i)
 """
