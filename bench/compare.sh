@@ -95,10 +95,10 @@ workloads() {
 	larson-2t	2	larson 2 30 500000 1000 8 1000	larson 2 10 100000 1000 8 1000
 	xmalloc-1p	2	xmalloc 1 5000000	xmalloc 1 1000000
 	xmalloc-2p	4	xmalloc 2 5000000	xmalloc 2 500000
-	cache-thrash-1t	1	cache-thrash 1 1000000 100 8	cache-thrash 1 100000 100 8
-	cache-thrash-2t	2	cache-thrash 2 1000000 100 8	cache-thrash 2 100000 100 8
-	cache-scratch-1t	1	cache-scratch 1 1000000 100 8	cache-scratch 1 100000 100 8
-	cache-scratch-2t	2	cache-scratch 2 1000000 100 8	cache-scratch 2 100000 100 8
+	cache-thrash-1t	1	cache thrash 1 1000000 100 8	cache thrash 1 100000 100 8
+	cache-thrash-2t	2	cache thrash 2 1000000 100 8	cache thrash 2 100000 100 8
+	cache-scratch-1t	1	cache scratch 1 1000000 100 8	cache scratch 1 100000 100 8
+	cache-scratch-2t	2	cache scratch 2 1000000 100 8	cache scratch 2 100000 100 8
 	tight-loop-1t	1	tight-loop 1 400000 100	tight-loop 1 50000 100
 	tight-loop-2t	2	tight-loop 2 200000 100	tight-loop 2 50000 100
 	mstress-1t	1	mstress 1 30 1000000	mstress 1 10 200000
@@ -154,39 +154,41 @@ rotate() {
 	for w; do [ $i -lt $n ] && printf '%s ' "$w"; i=$((i + 1)); done
 }
 
-main_table() {
+# Calls "$fn rep name threads args..." for every repetition and every
+# workload whose name matches both regexes; sets w to the workload's
+# index, for the rotation.  for_workloads regex fn
+for_workloads() {
 	rep=1
 	while [ $rep -le "$runs" ]; do
 		w=0
 		workloads | while IFS='	' read -r name threads full quickargs; do
 			w=$((w + 1))
+			printf '%s\n' "$name" | grep -Eq "$1" || continue
 			printf '%s\n' "$name" | grep -Eq "${BENCH_ONLY:-.}" || continue
 			[ "$quick" = 1 ] && args=$quickargs || args=$full
-			say "run $rep/$runs: $name"
-			for a in $(rotate $((rep + w)) "$allocs"); do
-				run_one main "$rep" "$name" "$threads" "${a%%=*}" "${a#*=}" "" $args
-			done
+			$2 "$rep" "$name" "$threads" $args
 		done
 		rep=$((rep + 1))
 	done
 }
 
-backend_table() {
-	[ -n "$hakmem" ] || return 0
-	rep=1
-	while [ $rep -le "$runs" ]; do
-		w=0
-		workloads | while IFS='	' read -r name threads full quickargs; do
-			w=$((w + 1))
-			printf '%s\n' "$name" | grep -Eq "$backend_workloads" || continue
-			printf '%s\n' "$name" | grep -Eq "${BENCH_ONLY:-.}" || continue
-			[ "$quick" = 1 ] && args=$quickargs || args=$full
-			say "backends $rep/$runs: $name"
-			for b in $(rotate $((rep + w)) "$backends"); do
-				run_one backend "$rep" "$name" "$threads" hakmem "$hakmem" "$b" $args
-			done
-		done
-		rep=$((rep + 1))
+# Every allocator in turn, the order rotated.
+main_one() {
+	r=$1 n=$2 t=$3
+	shift 3
+	say "run $r/$runs: $n"
+	for a in $(rotate $((r + w)) "$allocs"); do
+		run_one main "$r" "$n" "$t" "${a%%=*}" "${a#*=}" "" "$@"
+	done
+}
+
+# hakmem under every backend in turn, the order rotated.
+backend_one() {
+	r=$1 n=$2 t=$3
+	shift 3
+	say "backends $r/$runs: $n"
+	for b in $(rotate $((r + w)) "$backends"); do
+		run_one backend "$r" "$n" "$t" hakmem "$hakmem" "$b" "$@"
 	done
 }
 
@@ -228,8 +230,8 @@ mkdir -p "$out"
 echo "table,rep,workload,threads,alloc,backend_req,backend,seconds,ops,cpu_s,wall_s,maxrss_kb,minflt,status,extra" >"$csv"
 say "allocators: $(for a in $allocs; do printf '%s ' "${a%%=*}"; done)runs: $runs quick: $quick"
 start=$(date +%s)
-main_table
-backend_table
+for_workloads . main_one
+[ -z "$hakmem" ] || for_workloads "$backend_workloads" backend_one
 callgrind_table
 say "done in $(($(date +%s) - start)) s; raw numbers in $csv"
 

@@ -338,8 +338,8 @@ def generate(args):
     present = {a for (_, a) in med}
     allocs = [a for a in ORDER if a in present]
     allocs += sorted(present - set(allocs))
-    mode = "quick mode (BENCH_QUICK=1: smaller workloads)" \
-        if args.quick == "1" else "full mode"
+    mode = "quick mode: smaller workloads" if args.quick == "1" \
+        else "full mode"
     lines = [BEGIN, "",
              f"- Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
              f"- Machine: {machine()}; kernel {platform.release()}. "
