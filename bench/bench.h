@@ -90,7 +90,7 @@ static inline void bench_result(double seconds, double ops, const char *extra)
 	*(void **)&backend = dlsym(RTLD_DEFAULT, "hk_backend");
 	printf("seconds=%.6f", seconds);
 	if (ops > 0)
-		printf(" ops=%.0f", ops);
+		printf(" ops=%.0f ops_per_s=%.0f", ops, seconds > 0 ? ops / seconds : 0);
 	if (backend)
 		printf(" backend=%s", backend());
 	if (extra && *extra)

@@ -135,7 +135,7 @@ run_one() {
 	printf '%s\n' "$res" | tr ' ' '\n' | awk -F= -v head="$table,$rep,$name,$threads,$alloc,$backend" '
 		/=/ { k = $1; v = substr($0, length(k) + 2)
 		      if (k ~ /^(seconds|ops|backend|cpu_s|wall_s|maxrss_kb|minflt|status)$/) f[k] = v
-		      else extra = extra (extra ? ";" : "") k "=" v }
+		      else if (k != "ops_per_s") extra = extra (extra ? ";" : "") k "=" v }
 		END { if (f["status"] != "0") print "compare: " head ": status " f["status"] > "/dev/stderr"
 		      print head "," f["backend"] "," f["seconds"] "," f["ops"] "," f["cpu_s"] "," \
 			    f["wall_s"] "," f["maxrss_kb"] "," f["minflt"] "," f["status"] "," extra }' >>"$csv"
