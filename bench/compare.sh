@@ -19,6 +19,7 @@
 #   BENCH_ALLOCS="glibc mimalloc ..."   a subset of the allocators
 #   BENCH_OUT=dir       where the CSV, the PNG and BENCHMARKS.md go
 #                       (default $top_srcdir/doc)
+#   BENCH_TIMEOUT=s     kill a run after s seconds (default 60, 30 when quick)
 #   HAKMEM_LIB=path     the hakmem library (default lib/.libs/libhakmem.so)
 set -eu
 
@@ -27,7 +28,11 @@ top_srcdir=${top_srcdir:-$(dirname "$here")}
 top_builddir=${top_builddir:-$top_srcdir}
 B=$top_builddir/bench
 quick=${BENCH_QUICK:-0}
-[ "$quick" = 1 ] && runs=${BENCH_RUNS:-3} || runs=${BENCH_RUNS:-5}
+if [ "$quick" = 1 ]; then
+	runs=${BENCH_RUNS:-3} timeout=${BENCH_TIMEOUT:-30}
+else
+	runs=${BENCH_RUNS:-5} timeout=${BENCH_TIMEOUT:-60}
+fi
 out=${BENCH_OUT:-$top_srcdir/doc}
 csv=$out/bench-raw.csv
 hakmem=${HAKMEM_LIB:-$top_builddir/lib/.libs/libhakmem.so}
@@ -130,8 +135,12 @@ run_one() {
 	[ -n "$backend" ] && env="-e HAKMEM_BACKEND=$backend"
 	prog=$1
 	shift
-	res=$("$B/measure" -p "$pre" $env -- "$B/$prog" "$@" 2>/dev/null) ||
+	# A run that hung once is not tried again in later repetitions.
+	key="$table $name $alloc $backend"
+	grep -qxF "$key" "$hung" && return 0
+	res=$("$B/measure" -p "$pre" -t "$timeout" $env -- "$B/$prog" "$@" 2>/dev/null) ||
 		res="status=measure-failed"
+	case $res in *status=timeout*) echo "$key" >>"$hung" ;; esac
 	printf '%s\n' "$res" | tr ' ' '\n' | awk -F= -v head="$table,$rep,$name,$threads,$alloc,$backend" '
 		/=/ { k = $1; v = substr($0, length(k) + 2)
 		      if (k ~ /^(seconds|ops|backend|cpu_s|wall_s|maxrss_kb|minflt|status)$/) f[k] = v
@@ -196,7 +205,7 @@ backend_one() {
 # line of the output file.  callgrind_ir lib n null
 callgrind_ir() {
 	f=$(mktemp)
-	env ${1:+LD_PRELOAD=$1} valgrind --tool=callgrind --callgrind-out-file="$f" \
+	env ${1:+LD_PRELOAD=$1} timeout $((timeout * 10)) valgrind --tool=callgrind --callgrind-out-file="$f" \
 		"$B/random-mixed" "$2" 256 42 0 "$3" >"$f.out" 2>/dev/null
 	ir=$(awk '/^(totals|summary):/ { print $2; exit }' "$f")
 	m=$(tr ' ' '\n' <"$f.out" | sed -n 's/^mallocs=//p')
@@ -216,6 +225,10 @@ callgrind_table() {
 	for a in $allocs; do
 		say "callgrind: ${a%%=*}"
 		set -- $(callgrind_ir "${a#*=}" $n1 0) $(callgrind_ir "${a#*=}" $n2 0)
+		if [ $# -ne 4 ] || [ "$4" -le "$2" ]; then
+			say "callgrind: ${a%%=*} failed"
+			continue
+		fi
 		pairs=$(($4 - $2))
 		per=$(((($3 - $1) - loop) / pairs))
 		# table..alloc, backend_req..minflt empty, status, extra
@@ -227,6 +240,8 @@ for p in measure startup tiny random-mixed; do
 	[ -x "$B/$p" ] || { say "$B/$p missing: run make bench"; exit 1; }
 done
 mkdir -p "$out"
+hung=$(mktemp)
+trap 'rm -f "$hung"' EXIT
 echo "table,rep,workload,threads,alloc,backend_req,backend,seconds,ops,cpu_s,wall_s,maxrss_kb,minflt,status,extra" >"$csv"
 say "allocators: $(for a in $allocs; do printf '%s ' "${a%%=*}"; done)runs: $runs quick: $quick"
 start=$(date +%s)

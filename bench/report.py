@@ -48,13 +48,16 @@ def extras(row):
 def medians(rows, table, column):
     """{(workload, rows[column]): {measure: median}} and the workload
     order of the CSV."""
-    samples, order, threads = {}, [], {}
+    samples, order, threads, failed = {}, [], {}, {}
     for r in rows:
-        if r["table"] != table or r["status"] != "0":
+        if r["table"] != table:
             continue
         if r["workload"] not in order:
             order.append(r["workload"])
         threads[r["workload"]] = r["threads"]
+        if r["status"] != "0":
+            failed[(r["workload"], r[column])] = r["status"] or "?"
+            continue
         vals = {m: num(r[m]) for m in MEASURES}
         vals.update(extras(r))
         vals["backend"] = r["backend"]
@@ -66,6 +69,9 @@ def medians(rows, table, column):
     for key, cell in samples.items():
         med[key] = {k: (statistics.median(v) if not isinstance(v[0], str)
                         else max(set(v), key=v.count)) for k, v in cell.items()}
+    for key, status in failed.items():
+        # Only failed runs: the tables say so instead of leaving a gap.
+        med.setdefault(key, {"failed": status})
     return med, order, threads
 
 
@@ -118,6 +124,9 @@ def table(med, order, threads, allocs, measure, show, title, note,
         for a in allocs:
             m = med.get((w, a))
             per_alloc[a].append(rs[a])
+            if m and "failed" in m:
+                cells.append(f"failed: {m['failed']}")
+                continue
             cells.append(cell_text(show(w, m) if m else "-", rs[a],
                                    rs[a] is not None and rs[a] == best))
         lines.append(f"| {w} | {threads[w]} | " + " | ".join(cells) + " |")
@@ -137,6 +146,10 @@ def time_ratio(med, w, a):
     """Time ratio to mimalloc; for ops/s workloads the inverse of the
     speed ratio, so that below 1 is better everywhere."""
     return ratio(med, w, a, "seconds")
+
+
+def failed(med, order, a):
+    return sum(1 for w in order if "failed" in med.get((w, a), {}))
 
 
 def main_tables(med, order, threads, allocs):
@@ -165,9 +178,11 @@ def main_tables(med, order, threads, allocs):
     out += t
     summary = ["### Summary", "",
                "Geometric means over the workloads (startup left out) of "
-               "each allocator's ratio to mimalloc; below 1 is better.", "",
+               "each allocator's ratio to mimalloc; below 1 is better.  "
+               "Workloads an allocator failed (crash, or killed after the "
+               "time limit) are left out of its means and counted.", "",
                "| allocator | time | CPU time | peak RSS | page faults | "
-               "fastest on |", "|---|---:|---:|---:|---:|---:|"]
+               "fastest on | failed |", "|---|---:|---:|---:|---:|---:|---:|"]
     for a in allocs:
         wins = sum(1 for w in order if w not in skip and
                    time_ratio(med, w, a) is not None and
@@ -176,7 +191,7 @@ def main_tables(med, order, threads, allocs):
                         if time_ratio(med, w, b) is not None)))
         summary.append(f"| {a} | " + " | ".join(
             f"{g[a]:.3f}" if g[a] else "-" for g in (gt, gc, gr, gf)) +
-            f" | {wins} |")
+            f" | {wins} | {failed(med, order, a)} |")
     return summary + [""] + out
 
 
@@ -203,7 +218,7 @@ def detail_tables(med, allocs):
                 "|---|---:|---:|---:|"]
         for a in allocs:
             m = med.get(("startup", a), {})
-            if m:
+            if m.get("seconds") is not None:
                 out.append(f"| {a} | {m.get('with_us', 0):.0f} | "
                            f"{m.get('without_us', 0):.0f} | "
                            f"{m.get('seconds', 0) * 1e6:.0f} |")
@@ -230,6 +245,9 @@ def backend_table(rows):
         cells = []
         for b in backends:
             m = med.get((w, b))
+            if m and "failed" in m:
+                cells.append(f"{b}: failed: {m['failed']}")
+                continue
             if not m or not secs[b]:
                 cells.append("-")
                 continue
