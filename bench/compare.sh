@@ -113,8 +113,8 @@ workloads() {
 	realloc-growth	1	realloc-growth 1000	realloc-growth 100
 	large	1	large 100 4 42	large 30 4 42
 	frag	1	frag 1024 42	frag 256 42
-	fresh-touch-all	1	fresh-touch 1024 1024 100	fresh-touch 256 1024 100
-	fresh-touch-10pct	1	fresh-touch 1024 1024 10	fresh-touch 256 1024 10
+	fresh-touch-all	1	fresh-touch 1024 64 100	fresh-touch 256 64 100
+	fresh-touch-10pct	1	fresh-touch 1024 64 10	fresh-touch 256 64 10
 	startup	1	startup 1000 @TINY@ @LIB@	startup 200 @TINY@ @LIB@
 	EOF
 }
@@ -254,6 +254,7 @@ cmd="make bench"
 [ "$quick" = 1 ] && cmd="BENCH_QUICK=1 $cmd"
 [ -n "${BENCH_RUNS:-}" ] && cmd="BENCH_RUNS=$BENCH_RUNS $cmd"
 [ "${BENCH_CALLGRIND:-0}" = 1 ] && cmd="BENCH_CALLGRIND=1 $cmd"
+[ -n "${HAKMEM_LIB:-}" ] && cmd="HAKMEM_LIB=$HAKMEM_LIB $cmd"
 python3 "$here/report.py" --csv "$csv" --md "$out/BENCHMARKS.md" \
 	--png "$out/bench-ratios.png" --command "$cmd" --runs "$runs" \
 	--quick "$quick" --seconds $(($(date +%s) - start))
