@@ -306,7 +306,7 @@ set logscale y 2
 set grid ytics
 set ylabel "time / mimalloc's time"
 set xtics rotate by -40 left nomirror
-set key top left horizontal
+set key top left horizontal reverse Left samplen 2 width 2
 set rmargin 6
 set bmargin 7
 set datafile missing "nan"
