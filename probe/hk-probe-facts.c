@@ -156,8 +156,10 @@ static void hk_facts_kernel(const struct hk_facts *f, struct hk_report *r)
 		hk_item_detail(it, "release reads 2.6.(60+minor)");
 	it = hk_item_add(r, HK_SECT_KERNEL, "page_size", HK_MARK_INFO);
 	hk_item_int(it, (long long)c->page_size);
+	hk_item_src(it, c->page_size_src);
 	it = hk_item_add(r, HK_SECT_KERNEL, "ncpu", HK_MARK_INFO);
 	hk_item_int(it, c->ncpu);
+	hk_item_src(it, c->ncpu_src);
 }
 
 static void hk_facts_memory(const struct hk_facts *f, struct hk_report *r)
@@ -242,6 +244,14 @@ static void hk_facts_pool(struct hk_report *r, const struct hk_hugepool *p, bool
 	}
 }
 
+static bool hk_facts_pool_free(const struct hk_caps *c)
+{
+	for (int i = 0; i < c->npools && i < HK_HUGEPOOLS_MAX; i++)
+		if (c->pools[i].size_kb == c->huge_default_kb)
+			return c->pools[i].free > c->pools[i].resv;
+	return false;
+}
+
 static void hk_facts_hugetlb(const struct hk_facts *f, struct hk_report *r)
 {
 	const struct hk_caps *c = &f->caps;
@@ -261,12 +271,15 @@ static void hk_facts_hugetlb(const struct hk_facts *f, struct hk_report *r)
 	for (int i = 0; i < c->npools && i < HK_HUGEPOOLS_MAX; i++)
 		hk_facts_pool(r, &c->pools[i], c->pools[i].size_kb == c->huge_default_kb);
 	it = hk_facts_trial(f, r, HK_SECT_HUGE, "map_hugetlb", &c->map_hugetlb);
-	if (c->map_hugetlb.state == HK_FEAT_NO && c->hugetlbfs_registered)
-		hk_item_warn(it, HK_MARK_WARN, "no huge page to map: hugetlb unusable until the pool is filled");
+	/* An empty pool already has its warning; a pool with free pages
+	 * that still cannot be mapped deserves one. */
+	if (c->map_hugetlb.state == HK_FEAT_NO && hk_facts_pool_free(c))
+		hk_item_warn(it, HK_MARK_WARN, "free pool pages but MAP_HUGETLB fails: "
+			     "check hugetlb_shm_group and cgroup hugetlb limits");
 }
 
 static void hk_facts_bytes(struct hk_report *r, const char *key, uint64_t v,
-			   const char *none)
+			   const char *none, enum hk_src src)
 {
 	struct hk_item *it = hk_item_add(r, HK_SECT_LIMITS, key, HK_MARK_INFO);
 
@@ -274,6 +287,7 @@ static void hk_facts_bytes(struct hk_report *r, const char *key, uint64_t v,
 		hk_item_null(it, none);
 	else
 		hk_item_int(it, (long long)v);
+	hk_item_src(it, src);
 }
 
 static void hk_facts_limits(const struct hk_facts *f, struct hk_report *r)
@@ -282,8 +296,8 @@ static void hk_facts_limits(const struct hk_facts *f, struct hk_report *r)
 	const struct hk_caps *c = &f->caps;
 	struct hk_item *it;
 
-	hk_facts_bytes(r, "memlock_cur", c->memlock_cur, "unlimited");
-	hk_facts_bytes(r, "memlock_max", c->memlock_max, "unlimited");
+	hk_facts_bytes(r, "memlock_cur", c->memlock_cur, "unlimited", c->memlock_src);
+	hk_facts_bytes(r, "memlock_max", c->memlock_max, "unlimited", c->memlock_src);
 	it = hk_item_add(r, HK_SECT_LIMITS, "overcommit", HK_MARK_INFO);
 	if (c->overcommit < 0 || c->overcommit > 2) {
 		hk_item_null(it, "unknown");
@@ -301,11 +315,13 @@ static void hk_facts_limits(const struct hk_facts *f, struct hk_report *r)
 		it->mark = HK_MARK_SKIP;
 	} else {
 		hk_item_int(it, c->max_map_count);
+		hk_item_src(it, c->vm_src);
 		if (c->max_map_count < 65530)
 			hk_item_warn(it, HK_MARK_WARN, "low vm.max_map_count: sysctl -w vm.max_map_count=65530");
 	}
-	hk_facts_bytes(r, "cgroup_memory_max", c->cgroup_mem_max, "max");
-	hk_item_src(&r->items[r->n - 1], c->cgroup_src);
+	hk_facts_bytes(r, "cgroup_memory_max", c->cgroup_mem_max, "max", c->cgroup_src);
+	it = hk_item_add(r, HK_SECT_LIMITS, "cgroup_version", HK_MARK_INFO);
+	hk_item_int(it, c->cgroup_version);
 }
 
 static void hk_facts_cap(struct hk_report *r, const struct hk_facts *f,
@@ -389,8 +405,14 @@ static void hk_facts_decision(const struct hk_facts *f, struct hk_report *r)
 		if (n == b || (unsigned)n >= HK_BACKEND_COUNT)
 			break;
 	}
+	it = hk_item_add(r, HK_SECT_DECISION, "library_agrees", HK_MARK_OK);
+	hk_item_bool(it, f->lib_backend == ch->backend);
+	if (f->lib_backend != ch->backend)
+		hk_item_warn(it, HK_MARK_WARN, "the library chose %s: please report",
+			     hk_backend_name(f->lib_backend));
 	it = hk_item_add(r, HK_SECT_DECISION, "probe_us", HK_MARK_INFO);
-	hk_item_int(it, (long long)(f->caps.probe_ns / 1000));
+	hk_item_int(it, (long long)(f->lib_probe_ns / 1000));
+	hk_item_detail(it, "in the library, once per process");
 }
 
 void hk_cli_report_build(const struct hk_facts *f, struct hk_report *r)

@@ -183,23 +183,30 @@ static int hk_cli_time(const struct hk_cli *cli)
 	return 0;
 }
 
+/* The facts and the decision.  The decision is the library's own
+ * hk_select() over the options in force; on the running system the
+ * library's hk_os_init() runs too and its result is kept to be compared,
+ * while the facts come from a probe with HK_PROBE_DETAILS (the library
+ * skips the facts no decision needs). */
 static void hk_cli_gather(const struct hk_cli *cli, struct hk_facts *f)
 {
+	struct hk_select_in in = {
+		.backend = hk_options()->backend,
+		.prefault = hk_options()->prefault,
+	};
+	unsigned flags = HK_PROBE_DETAILS;
+
 	f->sysroot = cli->sysroot;
 	if (cli->sysroot) {
-		struct hk_select_in in = {
-			.backend = hk_options()->backend,
-			.prefault = hk_options()->prefault,
-		};
-
-		hk_probe(&f->caps, cli->sysroot, HK_PROBE_NO_TRIALS);
-		hk_select(&f->caps, &in, &f->choice);
-		return;
+		flags |= HK_PROBE_NO_TRIALS;
+	} else {
+		hk_os_init();
+		f->lib_backend = hk_os_choice()->backend;
+		f->lib_probe_ns = hk_os_caps()->probe_ns;
+		hk_cli_caps_read(&f->capng);
 	}
-	hk_os_init();
-	f->caps = *hk_os_caps();
-	f->choice = *hk_os_choice();
-	hk_cli_caps_read(&f->capng);
+	hk_probe(&f->caps, cli->sysroot ? cli->sysroot : "", flags);
+	hk_select(&f->caps, &in, &f->choice);
 }
 
 static int hk_cli_run(const struct hk_cli *cli, struct hk_facts *f)

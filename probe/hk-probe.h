@@ -13,6 +13,7 @@
 #define HK_PROBE_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "caps.h"
@@ -84,12 +85,17 @@ struct hk_capng_facts {
 	char kept[64];		/* what it kept, "CAP_IPC_LOCK CAP_SYS_ADMIN" */
 };
 
-/* Everything one report is made of. */
+/* Everything one report is made of.  On the running system caps is a
+ * detailed probe (HK_PROBE_DETAILS) and choice hk_select() over it; the
+ * library's own hk_os_init() result is kept beside them, so a
+ * disagreement shows. */
 struct hk_facts {
 	const char *sysroot;		/* NULL for the running system */
 	struct hk_caps caps;
 	struct hk_choice choice;
 	struct hk_capng_facts capng;
+	enum hk_backend_id lib_backend;	/* hk_os_choice()->backend */
+	uint64_t lib_probe_ns;		/* hk_os_caps()->probe_ns */
 };
 
 /* hk-probe-facts.c */
