@@ -355,7 +355,9 @@ static void hk_facts_caps(const struct hk_facts *f, struct hk_report *r)
 	hk_item_bool(it, f->caps.at_secure);
 	if (f->caps.at_secure)
 		hk_item_warn(it, HK_MARK_WARN, "setuid or file capabilities: HAKMEM_* variables ignored");
-	if (f->capng.dropped) {
+	/* About this process, not the tree: left out under --sysroot so the
+	 * report of a fixture does not depend on who runs it. */
+	if (f->capng.dropped && !f->sysroot) {
 		it = hk_item_add(r, HK_SECT_CAPS, "hk_probe_kept", HK_MARK_INFO);
 		hk_item_str(it, "%s", f->capng.kept[0] ? f->capng.kept : "none");
 		hk_item_detail(it, "all other capabilities dropped");
@@ -393,8 +395,6 @@ static void hk_facts_decision(const struct hk_facts *f, struct hk_report *r)
 	hk_item_str(it, "%s", ch->purge == HK_PURGE_FREE ? "madv_free" : "madv_dontneed");
 	it = hk_item_add(r, HK_SECT_DECISION, "prefault", HK_MARK_INFO);
 	hk_item_int(it, ch->prefault);
-	if (f->sysroot)
-		return;
 	it = hk_item_add(r, HK_SECT_DECISION, "demote_chain", HK_MARK_INFO);
 	for (enum hk_backend_id b = ch->backend, n;; b = n) {
 		size_t len = strlen(it->str);
@@ -405,6 +405,8 @@ static void hk_facts_decision(const struct hk_facts *f, struct hk_report *r)
 		if (n == b || (unsigned)n >= HK_BACKEND_COUNT)
 			break;
 	}
+	if (f->sysroot)
+		return;
 	it = hk_item_add(r, HK_SECT_DECISION, "library_agrees", HK_MARK_OK);
 	hk_item_bool(it, f->lib_backend == ch->backend);
 	if (f->lib_backend != ch->backend)

@@ -1,12 +1,13 @@
 /* hk-probe.c: main() of the hk-probe CLI, a thin printer over the
- * library's own probe and selection.
+ * library's own probe, options and selection.
  *
- * On the running system it calls hk_os_init() and reads hk_os_caps() and
- * hk_os_choice(): the very code and data a process running under
- * libhakmem gets, so the two cannot disagree.  Under --sysroot it calls
- * hk_probe() on the tree (no trials) and hk_select() with the options in
- * force.  Exit codes (hk-probe(1)): 0 done, 1 bad usage, 2 failure
- * (output could not be written, benchmark failed). */
+ * The facts come from hk_probe() (with HK_PROBE_DETAILS, which adds what
+ * no decision needs), the decision from hk_select() over the options in
+ * force; on the running system hk_os_init() runs too, exactly as in a
+ * process under libhakmem, and its decision is compared with the one
+ * reported.  Under --sysroot the probe reads a captured tree, no trials.
+ * Exit codes (hk-probe(1)): 0 done, 1 bad usage, 2 failure (output could
+ * not be written, benchmark failed). */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
