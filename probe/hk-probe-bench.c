@@ -51,14 +51,6 @@ static struct hk_cell *hk_bench_cell(struct hk_bench *b, int id, int pat, unsign
 	return &b->cells[((size_t)id * HK_PATTERNS + (size_t)pat) * b->reps + rep];
 }
 
-static uint64_t hk_bench_cpu_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static uint64_t hk_bench_rss_kb(void)
 {
 	unsigned long size = 0, res = 0;
@@ -104,18 +96,18 @@ static void hk_bench_child(const struct hk_bench *b, int id, int pat, int fd)
 	if (!chunks)
 		_exit(3);
 	getrusage(RUSAGE_SELF, &r0);
-	t0 = hk_bench_cpu_ns();
+	t0 = hk_cli_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	c.err = hk_bench_fill(ops, chunks, b->nchunks, touch, page);
-	c.cpu_ns = hk_bench_cpu_ns() - t0;
+	c.cpu_ns = hk_cli_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	getrusage(RUSAGE_SELF, &r1);
 	c.rss_kb = hk_bench_rss_kb() - rss0;
 	c.minflt = (uint64_t)(r1.ru_minflt - r0.ru_minflt);
 	c.sys_us = (uint64_t)((r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) * 1000000 +
 			      (r1.ru_stime.tv_usec - r0.ru_stime.tv_usec));
-	t0 = hk_bench_cpu_ns();
+	t0 = hk_cli_clock_ns(CLOCK_THREAD_CPUTIME_ID);
 	for (size_t i = 0; i < b->nchunks && chunks[i]; i++)
 		ops->release(chunks[i], HK_CHUNK_SIZE);
-	c.rel_ns = hk_bench_cpu_ns() - t0;
+	c.rel_ns = hk_cli_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	_exit(write(fd, &c, sizeof(c)) == (ssize_t)sizeof(c) ? 0 : 3);
 }
 
@@ -229,13 +221,6 @@ static int hk_bench_measure(struct hk_bench *b)
 	return measured ? 0 : 2;
 }
 
-static int hk_bench_cmp(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* The median of one field over the repetitions; err set if any failed. */
 static uint64_t hk_bench_median(struct hk_bench *b, int id, int pat, size_t field, int *err)
 {
@@ -249,7 +234,7 @@ static uint64_t hk_bench_median(struct hk_bench *b, int id, int pat, size_t fiel
 			*err = c->err;
 		memcpy(&v[rep], (const char *)c + field, sizeof(uint64_t));
 	}
-	qsort(v, b->reps, sizeof(v[0]), hk_bench_cmp);
+	qsort(v, b->reps, sizeof(v[0]), hk_cli_cmp_u64);
 	return v[b->reps / 2];
 }
 

@@ -146,18 +146,18 @@ static int hk_cli_parse(int argc, char **argv, struct hk_cli *cli)
 	return 0;
 }
 
-static int hk_cli_cmp_u64(const void *a, const void *b)
+int hk_cli_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return (x > y) - (x < y);
 }
 
-static uint64_t hk_cli_now_ns(void)
+uint64_t hk_cli_clock_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
@@ -172,11 +172,11 @@ static int hk_cli_time(const struct hk_cli *cli)
 		return 2;
 	}
 	for (unsigned i = 0; i < cli->time_runs; i++) {
-		uint64_t t0 = hk_cli_now_ns();
+		uint64_t t0 = hk_cli_clock_ns(CLOCK_MONOTONIC);
 
 		hk_probe(&caps, cli->sysroot ? cli->sysroot : "",
 			 cli->sysroot ? HK_PROBE_NO_TRIALS : 0);
-		ns[i] = hk_cli_now_ns() - t0;
+		ns[i] = hk_cli_clock_ns(CLOCK_MONOTONIC) - t0;
 	}
 	qsort(ns, cli->time_runs, sizeof(*ns), hk_cli_cmp_u64);
 	printf("%.1f\n", (double)ns[cli->time_runs / 2] / 1000.0);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "caps.h"
 #include "select.h"
@@ -97,6 +98,10 @@ struct hk_facts {
 	enum hk_backend_id lib_backend;	/* hk_os_choice()->backend */
 	uint64_t lib_probe_ns;		/* hk_os_caps()->probe_ns */
 };
+
+/* hk-probe.c */
+int hk_cli_cmp_u64(const void *a, const void *b);	/* for qsort */
+uint64_t hk_cli_clock_ns(clockid_t clk);
 
 /* hk-probe-facts.c */
 void hk_cli_report_build(const struct hk_facts *f, struct hk_report *r);
