@@ -6,9 +6,10 @@
  * first 10% of each chunk ("sparse", an allocator carving objects from the
  * front).  Each cell runs in a fresh forked child so getrusage and RSS are
  * its own; the cost is the child's thread CPU time (preemption on a shared
- * machine does not count), release is timed apart.  Repetitions alternate
- * the backend order and the table gives medians.  Method and reference
- * figures: KERNEL-FACTS.md and doc/BENCHMARKS.md. */
+ * machine does not count), release is timed apart.  An unmeasured warm-up
+ * pass comes first; repetitions alternate the order of backends and
+ * patterns and the table gives medians.  The method is that of the
+ * measurements in shared/KERNEL-FACTS.md, whose figures it reproduces. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,7 @@ struct hk_bench {
 	size_t nchunks;
 	unsigned reps;
 	bool usable[HK_BACKEND_COUNT];
+	enum hk_prefault prefault[HK_BACKEND_COUNT];	/* as hk_select resolves it */
 	char why[HK_BACKEND_COUNT][HK_REASON_MAX];
 	struct hk_cell *cells;	/* [backend][pattern][rep] */
 };
@@ -64,13 +66,14 @@ static uint64_t hk_bench_rss_kb(void)
 	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
 }
 
-static int hk_bench_fill(const struct hk_os_backend *ops, void **chunks, size_t n,
-			 size_t touch, size_t page)
+/* Acquire, prefault when the library would (lib/os-batch.c), touch. */
+static int hk_bench_fill(const struct hk_os_backend *ops, bool prefault, void **chunks,
+			 size_t n, size_t touch, size_t page)
 {
 	for (size_t i = 0; i < n; i++) {
 		int err = ops->acquire(HK_CHUNK_SIZE, HK_CHUNK_SIZE, &chunks[i]);
 
-		if (!err)
+		if (!err && prefault)
 			err = ops->prefault(chunks[i], HK_CHUNK_SIZE);
 		if (err) {
 			chunks[i] = NULL;
@@ -97,7 +100,8 @@ static void hk_bench_child(const struct hk_bench *b, int id, int pat, int fd)
 		_exit(3);
 	getrusage(RUSAGE_SELF, &r0);
 	t0 = hk_cli_clock_ns(CLOCK_THREAD_CPUTIME_ID);
-	c.err = hk_bench_fill(ops, chunks, b->nchunks, touch, page);
+	c.err = hk_bench_fill(ops, b->prefault[id] != HK_PREFAULT_OFF, chunks,
+			      b->nchunks, touch, page);
 	c.cpu_ns = hk_cli_clock_ns(CLOCK_THREAD_CPUTIME_ID) - t0;
 	getrusage(RUSAGE_SELF, &r1);
 	c.rss_kb = hk_bench_rss_kb() - rss0;
@@ -152,15 +156,16 @@ static const struct hk_hugepool *hk_bench_pool(const struct hk_caps *c, uint64_t
  * found missing and says why), plus enough hugetlb pool pages for the
  * whole run.  A failure the probe did not foresee shows in the table as
  * "failed". */
-static bool hk_bench_usable(const struct hk_bench *b, int id, char *why, size_t n)
+static bool hk_bench_usable(struct hk_bench *b, int id, char *why, size_t n)
 {
-	struct hk_select_in in = { (enum hk_backend_id)id, HK_PREFAULT_UNSET };
+	struct hk_select_in in = { (enum hk_backend_id)id, hk_options()->prefault };
 	const struct hk_caps *c = &b->f->caps;
 	const struct hk_hugepool *p;
 	struct hk_choice ch;
 	long avail;
 
 	hk_select(c, &in, &ch);
+	b->prefault[id] = ch.prefault;
 	if (ch.backend != (enum hk_backend_id)id) {
 		snprintf(why, n, "%s", ch.reason);
 		return false;
@@ -221,8 +226,10 @@ static int hk_bench_measure(struct hk_bench *b)
 	return measured ? 0 : 2;
 }
 
-/* The median of one field over the repetitions; err set if any failed. */
-static uint64_t hk_bench_median(struct hk_bench *b, int id, int pat, size_t field, int *err)
+/* The median of one field over the repetitions, and optionally the
+ * smallest; err set if any repetition failed. */
+static uint64_t hk_bench_median(struct hk_bench *b, int id, int pat, size_t field,
+				int *err, uint64_t *min)
 {
 	uint64_t v[100];
 
@@ -235,6 +242,8 @@ static uint64_t hk_bench_median(struct hk_bench *b, int id, int pat, size_t fiel
 		memcpy(&v[rep], (const char *)c + field, sizeof(uint64_t));
 	}
 	qsort(v, b->reps, sizeof(v[0]), hk_cli_cmp_u64);
+	if (min)
+		*min = v[0];
 	return v[b->reps / 2];
 }
 
@@ -244,20 +253,22 @@ static void hk_bench_row(FILE *out, struct hk_bench *b, int id, int pat)
 {
 	double mib = (double)b->size / (1 << 20);
 	int err, e;
-	uint64_t cpu = hk_bench_median(b, id, pat, offsetof(struct hk_cell, cpu_ns), &err);
-	uint64_t sys = hk_bench_median(b, id, pat, offsetof(struct hk_cell, sys_us), &e);
-	uint64_t flt = hk_bench_median(b, id, pat, offsetof(struct hk_cell, minflt), &e);
-	uint64_t rss = hk_bench_median(b, id, pat, offsetof(struct hk_cell, rss_kb), &e);
-	uint64_t rel = hk_bench_median(b, id, pat, offsetof(struct hk_cell, rel_ns), &e);
+	uint64_t min;
+	uint64_t cpu = hk_bench_median(b, id, pat, offsetof(struct hk_cell, cpu_ns), &err, &min);
+	uint64_t sys = hk_bench_median(b, id, pat, offsetof(struct hk_cell, sys_us), &e, NULL);
+	uint64_t flt = hk_bench_median(b, id, pat, offsetof(struct hk_cell, minflt), &e, NULL);
+	uint64_t rss = hk_bench_median(b, id, pat, offsetof(struct hk_cell, rss_kb), &e, NULL);
+	uint64_t rel = hk_bench_median(b, id, pat, offsetof(struct hk_cell, rel_ns), &e, NULL);
 
 	if (err) {
 		fprintf(out, "%-13s %-7s failed: %s\n", hk_backend_name((enum hk_backend_id)id),
 			hk_bench_pat_name[pat], hk_cli_errno_name(err));
 		return;
 	}
-	fprintf(out, "%-13s %-7s %10.1f %7.1f %9.1f %8.1f %11.1f\n",
+	fprintf(out, "%-13s %-7s %2d %10.1f %7.1f %7.1f %9.1f %8.1f %11.1f\n",
 		hk_backend_name((enum hk_backend_id)id), hk_bench_pat_name[pat],
-		(double)cpu / 1000.0 / mib, (double)sys / 1000.0,
+		(int)b->prefault[id], (double)cpu / 1000.0 / mib,
+		(double)min / 1000.0 / mib, (double)sys / 1000.0,
 		(double)flt / (double)b->nchunks, (double)rss / 1024.0,
 		(double)rel / 1000.0 / mib);
 }
@@ -275,7 +286,7 @@ static void hk_bench_verdict(FILE *out, struct hk_bench *b, int pat, enum hk_bac
 
 		if (!b->usable[id])
 			continue;
-		v = hk_bench_median(b, id, pat, offsetof(struct hk_cell, cpu_ns), &err);
+		v = hk_bench_median(b, id, pat, offsetof(struct hk_cell, cpu_ns), &err, NULL);
 		if (err)
 			continue;
 		if (id == (int)autob)
@@ -306,9 +317,10 @@ static void hk_bench_print(FILE *out, struct hk_bench *b)
 
 	fprintf(out, "bench: %zu MiB in 2 MiB chunks per cell, %u repetitions, "
 		"alternating order, medians\n"
-		"cost: thread CPU time of acquire + prefault + one write per page\n\n"
-		"%-13s %-7s %10s %7s %9s %8s %11s\n", b->size >> 20, b->reps,
-		"backend", "pattern", "us_per_MiB", "sys_ms", "minflt/ch", "rss_MiB",
+		"cost: thread CPU time of acquire + prefault (pf: as HAKMEM_SS_PREFAULT "
+		"resolves for the backend) + one write per page\n\n"
+		"%-13s %-7s %2s %10s %7s %7s %9s %8s %11s\n", b->size >> 20, b->reps,
+		"backend", "pattern", "pf", "us_per_MiB", "min", "sys_ms", "minflt/ch", "rss_MiB",
 		"release_us/MiB");
 	for (int id = 0; id < HK_BACKEND_COUNT; id++) {
 		if (!b->usable[id]) {
