@@ -185,6 +185,8 @@ static void hk_hugetlb_trial(struct hk_caps *caps, const char *root,
 	size_t len = (size_t)caps->huge_default_kb << 10;
 	void *p;
 
+	if (caps->hugetlb_src == HK_SRC_NONE)
+		return;		/* nothing read: nothing known */
 	if (!caps->hugetlbfs_registered || !hk_hugepool_has_free(caps)) {
 		caps->map_hugetlb.state = HK_FEAT_NO;
 		caps->map_hugetlb.err = caps->hugetlbfs_registered ? ENOMEM : ENOSYS;
@@ -236,6 +238,8 @@ void hk_probe_hugetlb(struct hk_caps *caps, const char *root, unsigned flags)
 	}
 	if (caps->hugetlbfs_registered && !(flags & HK_PROBE_DETAILS))
 		hk_hugetlb_default(caps, root, &def);
+	if (flags & HK_PROBE_DETAILS)
+		caps->hugetlbfs_mounts = 0;
 	if (caps->hugetlbfs_registered && flags & HK_PROBE_DETAILS) {
 		hk_hugetlb_pools(caps, root, &def);
 		hk_hugetlb_sort(caps);
