@@ -115,16 +115,18 @@ static struct hk_item *hk_facts_trial(const struct hk_facts *f, struct hk_report
 	switch (t->state) {
 	case HK_FEAT_YES:
 		hk_item_bool(it, 1);
-		hk_item_detail(it, "trial");
+		hk_item_detail(it, f->sysroot ? "recorded trial" : "trial");
 		break;
 	case HK_FEAT_NO:
 		hk_item_bool(it, 0);
-		hk_item_detail(it, hk_cli_errno_name(t->err));
+		/* errno 0: the call succeeded but did nothing (a flag the
+		 * kernel does not know is ignored, not refused). */
+		hk_item_detail(it, t->err ? hk_cli_errno_name(t->err) : "ignored by the kernel");
 		it->mark = HK_MARK_INFO;
 		break;
 	default:
 		hk_item_null(it, "not tried");
-		hk_item_detail(it, f->sysroot ? "no trials under --sysroot" : "reader off");
+		hk_item_detail(it, f->sysroot ? "not in the tree's trials file" : "reader off");
 		it->mark = HK_MARK_SKIP;
 		break;
 	}
@@ -202,7 +204,7 @@ static void hk_facts_thp(const struct hk_facts *f, struct hk_report *r)
 			     "/sys/kernel/mm/transparent_hugepage/enabled (dense memory faults 3-4x cheaper)");
 		break;
 	case HK_THP_ABSENT:
-		hk_item_warn(it, f->sysroot ? HK_MARK_SKIP : HK_MARK_WARN,
+		hk_item_warn(it, HK_MARK_WARN,
 			     "no transparent_hugepage in sysfs: kernel built without THP");
 		break;
 	case HK_THP_UNKNOWN:

@@ -5,7 +5,8 @@
  * no decision needs), the decision from hk_select() over the options in
  * force; on the running system hk_os_init() runs too, exactly as in a
  * process under libhakmem, and its decision is compared with the one
- * reported.  Under --sysroot the probe reads a captured tree, no trials.
+ * reported.  Under --sysroot the probe reads a captured tree and the
+ * trial results recorded in it; no trial runs.
  * Exit codes (hk-probe(1)): 0 done, 1 bad usage, 2 failure (output could
  * not be written, benchmark failed). */
 #include <getopt.h>
@@ -174,8 +175,7 @@ static int hk_cli_time(const struct hk_cli *cli)
 	for (unsigned i = 0; i < cli->time_runs; i++) {
 		uint64_t t0 = hk_cli_clock_ns(CLOCK_MONOTONIC);
 
-		hk_probe(&caps, cli->sysroot ? cli->sysroot : "",
-			 cli->sysroot ? HK_PROBE_NO_TRIALS : 0);
+		hk_probe(&caps, cli->sysroot ? cli->sysroot : "", 0);
 		ns[i] = hk_cli_clock_ns(CLOCK_MONOTONIC) - t0;
 	}
 	qsort(ns, cli->time_runs, sizeof(*ns), hk_cli_cmp_u64);
@@ -198,9 +198,9 @@ static void hk_cli_gather(const struct hk_cli *cli, struct hk_facts *f)
 	unsigned flags = HK_PROBE_DETAILS;
 
 	f->sysroot = cli->sysroot;
-	if (cli->sysroot) {
-		flags |= HK_PROBE_NO_TRIALS;
-	} else {
+	/* Under --sysroot the probe takes the trial results recorded in the
+	 * tree's trials file (test/fixtures/README.txt) and runs none. */
+	if (!cli->sysroot) {
 		hk_os_init();
 		f->lib_backend = hk_os_choice()->backend;
 		f->lib_probe_ns = hk_os_caps()->probe_ns;
