@@ -21,6 +21,10 @@
  * over-reserved PROT_NONE and trimmed, and the aligned middle is mapped
  * with MAP_FIXED, so slack is never populated nor taken from a pool. */
 int hk_os_sys_map(size_t len, size_t align, int flags, void **out);
+/* The plain lazy acquire (hk_os_sys_map without flags) and a prefault
+ * that has nothing to do, which several backends share. */
+int hk_os_sys_acquire_lazy(size_t len, size_t align, void **out);
+int hk_os_sys_no_prefault(void *p, size_t len);
 /* Address space only: PROT_NONE, aligned as hk_os_sys_map. */
 int hk_os_sys_reserve(size_t len, size_t align, void **out);
 /* Map [p, p+len) read-write over whatever is there (MAP_FIXED). */
