@@ -46,6 +46,12 @@ extern size_t hk_os_page;		/* the page size, set by hk_os_init */
 
 /* os.c */
 
+/* Start the layer on these facts instead of probing: for tests that
+ * need a probe's answer the kernel then contradicts (a pool drained
+ * after the probe, a trial run before a filter went up).  -1 when the
+ * layer had already started. */
+int hk_os_init_caps(const struct hk_caps *caps);
+
 void hk_os_lock(void);
 void hk_os_unlock(void);
 /* b failed with err: is that an error a plainer backend would not hit? */
