@@ -191,6 +191,9 @@ void hk_os_unlock(void)
 
 void hk_os_fork_prepare(void)
 {
+	/* A start in progress in another thread would never finish in the
+	 * child, whose waiters would spin for ever: finish it first. */
+	hk_os_init();
 	hk_os_lock();
 }
 
