@@ -152,10 +152,13 @@ enum {
 };
 
 /* Fill *caps.  root is "" for the running system or the path of a
- * captured tree (test/fixtures/<machine>); with a non-empty root the
- * trials are skipped and the syscall facts (uname, rlimits, capabilities)
- * are read from files in the tree where it has them (see
- * test/fixtures/README).  Never allocates, never uses stdio. */
+ * captured tree (test/fixtures/<machine>); with a non-empty root no trial
+ * syscall runs: the trial results and the syscall facts (uname, rlimits,
+ * capabilities, auxv) are read from files in the tree where it has them
+ * (test/fixtures/README.txt).  HK_PROBE_NO_TRIALS leaves the trials
+ * UNKNOWN either way.  Never allocates, never uses stdio, keeps errno;
+ * costs about 75 us warm (170 us in a fresh process) on a VM whose
+ * open+close costs 2.7 us. */
 void hk_probe(struct hk_caps *caps, const char *root, unsigned flags);
 
 /* Names for the enums, for hk-probe and messages. */

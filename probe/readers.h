@@ -26,7 +26,7 @@ void hk_probe_privs(struct hk_caps *caps, const char *root);
 /* thp.c */
 void hk_probe_thp(struct hk_caps *caps, const char *root, unsigned flags);
 
-/* hugetlb.c (after thp: none of its facts depend on THP) */
+/* hugetlb.c */
 void hk_probe_hugetlb(struct hk_caps *caps, const char *root, unsigned flags);
 /* Whether the default-size pool can hand out a page now. */
 int hk_hugepool_has_free(const struct hk_caps *caps);

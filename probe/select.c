@@ -12,7 +12,9 @@
  *         4 KiB ones (KERNEL-FACTS 2.1), and munmap 15x less;
  *   lazy  otherwise, and also when the cgroup memory.max is under 1 GiB:
  *         one touch maps a whole 2 MiB page, so sparse use would inflate
- *         RSS up to 512x against a limit that small.
+ *         RSS up to 512x against a limit that small; and when the THP
+ *         size is larger than a 2 MiB superslab (arm64 with 64 KiB pages
+ *         has 512 MiB ones), which could then never be huge.
  *   auto never takes hugetlb pool pages: a system-wide allocator must not
  *   drain a pool an administrator reserved for one program.  hugetlb is
  *   used only when asked for.  auto never prefaults either: memory of
@@ -55,6 +57,9 @@
 
 /* A cgroup limit under this makes auto keep 4 KiB pages. */
 #define HK_SELECT_THP_MIN_CGROUP ((uint64_t)1 << 30)
+/* The superslab size (lib/os.h HK_CHUNK_SIZE): a larger PMD (arm64 with
+ * 64 KiB pages: 512 MiB) could never back one, so THP would buy nothing. */
+#define HK_SELECT_THP_MAX_PMD ((size_t)2 << 20)
 
 static const char *const hk_backend_names[HK_BACKEND_COUNT] = {
 	[HK_BACKEND_LAZY] = "lazy",
@@ -179,6 +184,12 @@ static enum hk_backend_id hk_select_auto(const struct hk_caps *c, char *reason)
 
 	if (hk_select_thp_missing(c, why, sizeof(why))) {
 		hk_fmt(reason, HK_REASON_MAX, "auto: %s: lazy 4 KiB pages, faulted on first touch", why);
+		return HK_BACKEND_LAZY;
+	}
+	if (c->thp_pmd_size > HK_SELECT_THP_MAX_PMD) {
+		hk_fmt(reason, HK_REASON_MAX,
+		       "auto: THP page %zu KiB > %zu KiB superslab: lazy",
+		       c->thp_pmd_size >> 10, HK_SELECT_THP_MAX_PMD >> 10);
 		return HK_BACKEND_LAZY;
 	}
 	if (c->cgroup_mem_max < HK_SELECT_THP_MIN_CGROUP) {

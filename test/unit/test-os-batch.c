@@ -21,6 +21,7 @@ static void check_carving(const struct hk_os_backend *b)
 	struct hk_os_counters c;
 	bool ok = true;
 
+	errno = 12345;
 	for (int i = 0; i < NCHUNKS; i++) {
 		bool fresh = false;
 
@@ -31,7 +32,8 @@ static void check_carving(const struct hk_os_backend *b)
 		for (int j = 0; ok && j < i; j++)
 			ok &= chunks[j] != chunks[i];
 	}
-	tap_ok(ok, "%s: %d fresh, aligned, distinct chunks", b->name, NCHUNKS);
+	tap_ok(ok && errno == 12345, "%s: %d fresh, aligned, distinct chunks, errno kept",
+	       b->name, NCHUNKS);
 	hk_os_counters(b->id, &c);
 	if (b->commit || strict)
 		tap_ok(c.regions == NCHUNKS && c.chunks == NCHUNKS,

@@ -111,6 +111,12 @@ static void m_user(struct hk_caps *c)	/* no CAP_IPC_LOCK, 64 KiB memlock, pool f
 	c->memlock_cur = c->memlock_max = 64 << 10;
 }
 
+static void m_arm64_64k(struct hk_caps *c)	/* 64 KiB pages: 512 MiB PMD */
+{
+	m_this(c);
+	c->page_size = 65536, c->thp_pmd_size = 512 * MiB;
+}
+
 static void m_container(struct hk_caps *c) { m_this(c); c->cgroup_mem_max = 512 * MiB; c->cgroup_version = 2; }
 static void m_container_2g(struct hk_caps *c) { m_container(c); c->cgroup_mem_max = 2048 * MiB; }
 
@@ -175,6 +181,8 @@ static const struct row {
 	{ "THP absent", m_thp_absent, A, U, LAZY, FREE, P0, "auto: THP absent" },
 	{ "THP absent", m_thp_absent, THP, U, LAZY, FREE, P0, "but THP absent (no sysfs transparent_hugepage): demoted to lazy" },
 	{ "THP absent", m_thp_absent, HUGE, U, LAZY, FREE, P0, "hugetlb pool empty" },
+	{ "arm64 64 KiB pages", m_arm64_64k, A, U, LAZY, FREE, P0, "auto: THP page 524288 KiB > 2048 KiB superslab: lazy" },
+	{ "arm64 64 KiB pages", m_arm64_64k, THP, U, THP, FREE, P0, "requested" },
 	{ "MADV_HUGEPAGE refused", m_hugepage_refused, A, U, LAZY, FREE, P0, "auto: MADV_HUGEPAGE rejected (errno 22)" },
 	{ "pool full", m_pool_full, A, U, THP, FREE, P0, "auto: THP madvise" },
 	{ "pool full", m_pool_full, HUGE, U, HUGE, DONT, P0, "HAKMEM_BACKEND=hugetlb: requested" },
