@@ -72,10 +72,13 @@ const struct hk_os_backend *hk_os_current(void);
  * or ENOMEM.
  *
  * Policy (lib/os-batch.c): a freed chunk of the same length is reused
- * first (warm, never re-populated); then a piece of the current
- * reservation; then a new reservation of 16, 32, then 64 MiB (only the
- * length asked under vm.overcommit_memory=2, where reservations are
- * PROT_NONE and each chunk is committed by its own mmap).  The first
+ * first (warm, never re-populated; the cache holds up to 64 MiB, of
+ * which the first 16 MiB unpurged); then a piece of the current
+ * reservation; then a new reservation of 16, 32, then 64 MiB.  Where
+ * the mapping itself commits (MAP_POPULATE, MAP_HUGETLB) or under
+ * vm.overcommit_memory=2 (which charges every private writable byte at
+ * mmap time) reservations are PROT_NONE, uncharged, and each chunk is
+ * committed by its own mmap MAP_FIXED: still no trim.  The first
  * HK_OS_LAZY_BYTES of chunks a process takes stay lazy 4 KiB pages
  * whatever the backend (no prefault, no huge page; MADV_NOHUGEPAGE where
  * THP would apply), so a small program pays neither 2 MiB of RSS nor a

@@ -48,7 +48,8 @@ static void hk_cli_usage(FILE *out)
 	      "  -B, --bench          measure each usable backend on this machine\n"
 	      "      --size=MIB       memory per --bench cell (default 256, even)\n"
 	      "      --reps=N         --bench repetitions, medians taken (default 5)\n"
-	      "  -s, --sysroot=DIR    probe a captured /proc and /sys tree (no trials)\n"
+	      "  -s, --sysroot=DIR    probe a captured /proc and /sys tree (and its\n"
+	      "                       recorded trials) instead of this system\n"
 	      "  -V, --version        print the version and compiled-in features\n"
 	      "  -h, --help           print this help\n\n"
 	      "Exit status: 0 done, 1 bad usage, 2 failure (output not written,\n"
@@ -95,7 +96,7 @@ static int hk_cli_bad(const char *what, const char *arg)
 	return 1;
 }
 
-/* 0, or the exit status for a usage error (after exit-now: -1). */
+/* 0 to go on, -1 when done (--help, --version), 1 for bad usage. */
 static int hk_cli_parse(int argc, char **argv, struct hk_cli *cli)
 {
 	enum { OPT_SIZE = 256, OPT_REPS };
@@ -267,8 +268,6 @@ int main(int argc, char **argv)
 
 	if (rc != 0)
 		return rc > 0 ? rc : hk_cli_close_stdout(-1);
-	if (cli.sysroot && (stat(cli.sysroot, &st) != 0 || !S_ISDIR(st.st_mode)))
-		return hk_cli_bad("--sysroot (not a directory)", cli.sysroot);
 	if (cli.sysroot && cli.mode == HK_MODE_BENCH) {
 		fputs("hk-probe: --bench measures this machine; it cannot use --sysroot\n", stderr);
 		return 1;
@@ -278,9 +277,12 @@ int main(int argc, char **argv)
 		perror("hk-probe");
 		return 2;
 	}
-	/* Before any file is read or any trial runs. */
+	/* Before any file is looked at or any trial runs. */
 	hk_cli_caps_drop(cli.sysroot != NULL, &f->capng);
-	rc = hk_cli_run(&cli, f);
+	if (cli.sysroot && (stat(cli.sysroot, &st) != 0 || !S_ISDIR(st.st_mode)))
+		rc = hk_cli_bad("--sysroot (not a directory)", cli.sysroot);
+	else
+		rc = hk_cli_close_stdout(hk_cli_run(&cli, f));
 	free(f);
-	return hk_cli_close_stdout(rc);
+	return rc;
 }

@@ -114,7 +114,6 @@ const char *hk_cli_errno_name(int err);
 void hk_cli_print_text(FILE *out, const struct hk_report *r);
 void hk_cli_print_json(FILE *out, const struct hk_facts *f,
 		       const struct hk_report *r);
-void hk_cli_json_string(FILE *out, const char *s);
 
 /* hk-probe-caps.c: drop what hk-probe does not need (root only, before
  * anything is read), then read the capabilities through libcap-ng. */

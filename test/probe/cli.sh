@@ -2,7 +2,7 @@
 # cli.sh: hk-probe's options and exit codes (hk-probe(1), EXIT STATUS).
 . "${top_srcdir:-.}/test/probe/lib.sh"
 
-tap_plan 14
+tap_plan 15
 
 "$hk_probe" -V >"$hk_tmp/out" 2>"$hk_tmp/err"
 tap_ok $? "-V exits 0"
@@ -55,3 +55,15 @@ tap_ok $? "--backend exits 0"
 grep -Eqx 'lazy|touch|map_populate|populate|thp|hugetlb' "$hk_tmp/out" &&
 	[ "$(wc -l <"$hk_tmp/out")" -eq 1 ]
 tap_ok $? "--backend prints one backend name: $(cat "$hk_tmp/out")"
+
+# Least privilege (hk-probe(1), CAPABILITIES): as root with libcap-ng it
+# keeps only the two capabilities the probe reports.
+if [ "$(id -u)" != 0 ]; then
+	tap_skip "not root: nothing to drop"
+elif ! "$hk_probe" -V | grep -q '+LIBCAP_NG'; then
+	tap_skip "built without libcap-ng: nothing is dropped"
+else
+	"$hk_probe" >"$hk_tmp/out" 2>&1
+	grep -Eq '^  info  hk_probe_kept: (CAP_IPC_LOCK ?)?(CAP_SYS_ADMIN)? \(all other' "$hk_tmp/out"
+	tap_ok $? "as root it drops all but CAP_IPC_LOCK and CAP_SYS_ADMIN: $(sed -n 's/^ *info *hk_probe_kept: //p' "$hk_tmp/out")"
+fi

@@ -29,28 +29,44 @@ static inline size_t os_test_resident(void *p, size_t len)
 	return r;
 }
 
+/* The line of /proc/self/smaps starting with key for the mapping that
+ * holds p, into buf; false if none. */
+static inline bool os_test_smaps(const void *p, const char *key, char *buf, int size)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	bool in = false, found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(buf, size, f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(buf, "%lx-%lx ", &lo, &hi) == 2 && strchr(buf, '-') < strchr(buf, ' '))
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else
+			found = in && strncmp(buf, key, strlen(key)) == 0;
+	}
+	fclose(f);
+	return found;
+}
+
 /* AnonHugePages (kB) of the mapping that holds p, or -1. */
 static inline long os_test_anon_huge_kb(const void *p)
 {
-	FILE *f = fopen("/proc/self/smaps", "r");
 	char line[512];
-	bool in = false;
 	long kb = -1;
 
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
-
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
-			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-			continue;
-		}
-		if (in && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1)
-			break;
-	}
-	fclose(f);
+	if (os_test_smaps(p, "AnonHugePages:", line, sizeof(line)))
+		sscanf(line, "AnonHugePages: %ld kB", &kb);
 	return kb;
+}
+
+/* Whether the mapping that holds p has MADV_NOHUGEPAGE ("nh"). */
+static inline bool os_test_nohuge(const void *p)
+{
+	char line[512];
+
+	return os_test_smaps(p, "VmFlags:", line, sizeof(line)) && strstr(line, " nh");
 }
 
 /* Reads every 512th byte: whether the range reads as zero, cheaply. */
