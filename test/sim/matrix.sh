@@ -128,7 +128,7 @@ check_alloc() { # NAME SIMARGS SECARGS ENV EXPECT
 	under "$2" "$3" env LD_PRELOAD="$lib" HAKMEM_VERBOSE=1 $4 \
 		"$alloc" $mib >"$tmp/out" 2>"$tmp/err"
 	rc=$?
-	ok $rc "$1: sim-alloc $mib MiB with $(trim "$4"): $(cat "$tmp/out")"
+	ok $rc "$1: sim-alloc $mib MiB with $4: $(tr -d '#' <"$tmp/out")"
 	dem=$(grep -c 'demoted to' "$tmp/err")
 	if [ "$5" = demotes ]; then
 		[ "$dem" -eq 1 ]
@@ -163,7 +163,9 @@ check_tests() { # NAME SIMARGS SECARGS ENV EXPECTED
 			$timeout "$b/$t" >"$tmp/out" 2>&1
 		rc=$?
 		[ $rc -eq 0 ] || tail -n 12 "$tmp/out" | sed 's/^/# /'
-		ok $rc "$1: ${t##*/} passes, preloaded${4:+ with $(trim "$4")} (status $rc$(grep -m1 '^not ok' "$tmp/out" | sed 's/^/: /'))$todo"
+		why=
+		[ $rc -eq 0 ] || why=$(grep -m1 '^not ok' "$tmp/out" | tr -d '#' | sed 's/^/: /')
+		ok $rc "$1: ${t##*/} passes, preloaded${4:+ with $4} (status $rc$why)$todo"
 	done
 }
 
@@ -189,7 +191,7 @@ fi
 
 set -f
 while IFS='|' read -r name sa sc envs expect; do
-	name=$(trim "$name")
+	name=$(trim "$name") envs=$(trim "$envs")
 	case $name in ''|'#'*) continue ;; esac
 	[ -z "$HK_SIM_ROWS" ] || case " $HK_SIM_ROWS " in *" $name "*) ;; *) continue ;; esac
 	if why=$(row_unfit "$sa"); then
