@@ -70,10 +70,7 @@ HK_EXPORT void *hk_malloc(size_t size)
 
 HK_EXPORT void hk_free(void *p)
 {
-	int saved = errno;
-
 	hk_fast_free(p, "free");
-	errno = saved;
 }
 
 HK_EXPORT void hk_free_sized(void *p, size_t size)

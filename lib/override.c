@@ -27,10 +27,7 @@ HK_EXPORT void *malloc(size_t size)
 
 HK_EXPORT void free(void *p)
 {
-	int saved = errno;
-
 	hk_fast_free(p, "free");
-	errno = saved;
 }
 
 HK_EXPORT void *calloc(size_t n, size_t size)
