@@ -3,8 +3,9 @@
  *
  * Glossary.  A superslab is a 2 MiB aligned region from the OS layer; its
  * header holds the slab descriptors, the owner heap and a bitmap of the
- * blocks handed out.  It is cut into 32 slices of 64 KiB; a slab is a run
- * of slices holding blocks of one size class.  A heap is one thread's
+ * blocks handed out.  It is cut into 64 slices of 32 KiB (slice 0 holds
+ * the header); a slab is a run of slices holding blocks of one size
+ * class.  A heap is one thread's
  * set of superslabs and, per class, the list of slabs with room.  Large
  * objects (above HK_SMALL_MAX) are mappings of their own.  The segment
  * map says, for any 2 MiB of address space, whether it is ours.
@@ -30,8 +31,8 @@
 #define HK_SS_SHIFT 21			/* = HK_CHUNK_SHIFT in os.h */
 #define HK_SS_SIZE ((uintptr_t)1 << HK_SS_SHIFT)
 #define HK_SS_MASK (HK_SS_SIZE - 1)
-#define HK_SLICE_SHIFT 16
-#define HK_SLICES 32
+#define HK_SLICE_SHIFT 15
+#define HK_SLICES 64
 #define HK_GRANULE_SHIFT 4		/* one bitmap bit per 16 bytes */
 #define HK_BITMAP_WORDS (HK_SS_SIZE >> HK_GRANULE_SHIFT >> 6)
 
@@ -42,7 +43,9 @@ enum hk_slab_flag {
 	HK_SLAB_FULL = 1,	/* off the heap's list; remote bit 0 asks for notice */
 };
 
-struct hk_slab {
+/* 128 bytes so that finding a descriptor is a shift; the fields the
+ * fast paths touch share the first cache line. */
+struct __attribute__((aligned(128))) hk_slab {
 	void *free;			/* owner pops here (encoded list) */
 	uint32_t used;			/* blocks not on free or local */
 	uint8_t flags;			/* enum hk_slab_flag */
@@ -108,9 +111,9 @@ struct hk_superslab {
 	struct hk_slab slabs[HK_SLICES];	/* one at the first slice of each slab */
 	uint8_t slab_of[HK_SLICES];	/* slice -> first slice of its slab */
 	struct hk_heap *owner;		/* NULL while abandoned (atomic) */
-	uint32_t free_mask;		/* slices in no slab */
-	uint32_t dirty_mask;		/* free slices touched since their last purge */
-	uint32_t zero_mask;		/* free slices that read as zero */
+	uint64_t free_mask;		/* slices in no slab */
+	uint64_t dirty_mask;		/* free slices touched since their last purge */
+	uint64_t zero_mask;		/* free slices that read as zero */
 	uint32_t nslabs;
 	uint64_t dirty_since;		/* ms, hk_now_ms */
 	uint64_t empty_since;		/* ms, when nslabs reached 0 */

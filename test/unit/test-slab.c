@@ -10,13 +10,15 @@
 #include "fastpath.h"
 #include "tap.h"
 
+#define HK_SLICE ((size_t)1 << HK_SLICE_SHIFT)
+
 static struct hk_superslab *ss;
 
 static struct hk_slab *new_slab(unsigned cls)
 {
 	struct hk_slab *s = &ss->slabs[1];
 
-	hk_slab_init(s, (char *)ss + 65536, (char *)ss + 2 * 65536, cls, true);
+	hk_slab_init(s, (char *)ss + HK_SLICE, (char *)ss + 2 * HK_SLICE, cls, true);
 	s->slice = 1;
 	s->span = 1;
 	ss->slab_of[1] = 1;
@@ -35,9 +37,9 @@ int main(void)
 	memset(ss, 0, HK_SS_HDR);
 	hk_secret = 0x5a5a5a5a12345678ull;
 	s = new_slab(3);	/* 64-byte blocks */
-	tap_ok(s->free == NULL && s->block == 64 && s->end == (char *)ss + 2 * 65536,
+	tap_ok(s->free == NULL && s->block == 64 && s->end == (char *)ss + 2 * HK_SLICE,
 	       "init: no list, bump over the slice");
-	tap_ok(hk_slab_refill(s) && s->bump == (char *)ss + 65536 + 4096,
+	tap_ok(hk_slab_refill(s) && s->bump == (char *)ss + HK_SLICE + 4096,
 	       "refill carves one page");
 	for (n = 0; n < 64; n++)
 		b[n] = hk_slab_pop(s, s->free);
