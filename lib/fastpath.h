@@ -60,7 +60,7 @@ HK_INLINE void hk_fast_free(void *p, const char *fn)
 		*w &= ~bit;
 		hk_set_next(p, s->local);
 		s->local = p;
-		if (HK_UNLIKELY(--s->used == 0 || s->flags))
+		if (HK_UNLIKELY((int32_t)--s->used <= 0))
 			hk_heap_free_slow(hk_tls_heap, ss, s);
 		return;
 	}

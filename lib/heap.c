@@ -71,7 +71,7 @@ static bool hk_heap_mark_full(struct hk_heap *h, struct hk_slab *s)
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return false;
 	hk_list_remove(h, s);
-	s->flags |= HK_SLAB_FULL;
+	s->used |= HK_SLAB_FULL;
 	return true;
 }
 
@@ -79,7 +79,7 @@ static void hk_heap_unfull(struct hk_heap *h, struct hk_slab *s)
 {
 	uintptr_t one = 1;
 
-	s->flags &= (uint8_t)~HK_SLAB_FULL;
+	s->used &= ~HK_SLAB_FULL;
 	__atomic_compare_exchange_n(&s->remote, &one, 0, false,
 				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	hk_list_push(h, s);
@@ -149,7 +149,7 @@ static void hk_heap_drain(struct hk_heap *h)
 
 		__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
 		/* A notice can outlive the slab's stay in this heap. */
-		if (hk_ss_of(s)->owner == h && (s->flags & HK_SLAB_FULL))
+		if (hk_ss_of(s)->owner == h && (s->used & HK_SLAB_FULL))
 			hk_heap_unfull(h, s);
 		s = n;
 	}
@@ -173,7 +173,7 @@ static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s)
 {
-	if (s->flags & HK_SLAB_FULL)
+	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
 	/* The head stays even when empty: a class that empties and fills
 	 * again must not give its slab back each time. */
@@ -195,7 +195,7 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 		if (ss->slab_of[i] != i)
 			continue;
 		hk_slab_collect(s);
-		s->flags = 0;
+		s->used &= ~HK_SLAB_FULL;
 		if (s->used == 0)
 			hk_heap_slab_release(h, ss, s);
 		else if (s->free || s->local || s->bump < s->end || !hk_heap_mark_full(h, s))
@@ -384,7 +384,7 @@ static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss)
 		if (ss->slab_of[i] != i)
 			continue;
 		hk_slab_collect(s);
-		if (s->used == 0)
+		if (hk_slab_used(s) == 0)
 			hk_heap_slab_release(h, ss, s);
 	}
 	if (ss->nslabs == 0) {

@@ -39,16 +39,16 @@
 /* ------------------------------------------------------------------ */
 /* slab.c                                                              */
 /* ------------------------------------------------------------------ */
-enum hk_slab_flag {
-	HK_SLAB_FULL = 1,	/* off the heap's list; remote bit 0 asks for notice */
-};
+/* The top bit of used: the slab is full and off the heap's list (bit 0
+ * of remote then asks for a notice).  Kept in used so that the owner's
+ * free tests "emptied or full" with one signed compare. */
+#define HK_SLAB_FULL 0x80000000u
 
 /* 128 bytes so that finding a descriptor is a shift; the fields the
  * fast paths touch share the first cache line. */
 struct __attribute__((aligned(128))) hk_slab {
 	void *free;			/* owner pops here (encoded list) */
-	uint32_t used;			/* blocks not on free or local */
-	uint8_t flags;			/* enum hk_slab_flag */
+	uint32_t used;			/* blocks not on free or local, | HK_SLAB_FULL */
 	uint8_t cls;
 	uint8_t fresh;			/* free holds only never-used zero blocks */
 	uint8_t zero;			/* memory from bump to end reads as zero */
@@ -66,6 +66,11 @@ struct __attribute__((aligned(128))) hk_slab {
 	uint8_t span;			/* slices */
 	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
 };
+
+HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
+{
+	return s->used & ~HK_SLAB_FULL;
+}
 
 /* The per-process secret of the free-list encoding. */
 extern uintptr_t hk_secret;

@@ -26,7 +26,6 @@ void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 	s->free = NULL;
 	s->local = NULL;
 	s->used = 0;
-	s->flags = 0;
 	s->cls = (uint8_t)cls;
 	s->fresh = 0;
 	s->zero = zero;

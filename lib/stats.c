@@ -38,9 +38,9 @@ static void hk_usage_ss(struct hk_superslab *ss, struct hk_usage *u)
 
 		if (ss->slab_of[i] != i)
 			continue;
-		u->blocks[s->cls] += s->used;
+		u->blocks[s->cls] += hk_slab_used(s);
 		u->slabs[s->cls]++;
-		u->in_use += (uint64_t)s->used * s->block;
+		u->in_use += (uint64_t)hk_slab_used(s) * s->block;
 	}
 }
 
