@@ -86,21 +86,21 @@ HK_EXPORT void hk_free_aligned_sized(void *p, size_t alignment, size_t size)
 	hk_free(p);
 }
 
-/* Zeroed memory; blocks fresh from the OS are not cleared again. */
+/* Zeroed memory; blocks fresh from the OS are not cleared again: when
+ * the current slab has no free block the fast path takes the next one
+ * from the bump pointer, never used since the slab's memory was zero. */
 static void *hk_zalloc(size_t size)
 {
-	void *p;
 	struct hk_slab *s;
+	bool zero;
+	void *p;
 
 	if (size > HK_SMALL_MAX)
 		return hk_large_alloc(size, 0, true);
+	s = hk_tls_heap->cur[hk_size_class(size)];
+	zero = !s->free && s->bump < s->end && s->zero;
 	p = hk_fast_malloc(size);
-	if (!p)
-		return NULL;
-	s = hk_slab_of(hk_ss_of(p), p);
-	if (s->fresh)
-		*(void **)p = NULL;	/* the encoded next pointer */
-	else
+	if (p && !zero)
 		memset(p, 0, size);
 	return p;
 }

@@ -25,6 +25,28 @@ HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 	return b;
 }
 
+/* A never-used block from the bump pointer (s->bump < s->end). */
+HK_INLINE void *hk_slab_bump(struct hk_slab *s)
+{
+	char *b = s->bump;
+	uint64_t bit, *w = hk_bit_word(hk_ss_of(b), b, &bit);
+
+	s->bump = b + s->block;
+	s->used++;
+	*w |= bit;
+	return b;
+}
+
+/* A block of s, which has room (hk_slab_refill). */
+HK_INLINE void *hk_slab_alloc(struct hk_slab *s)
+{
+	void *b = s->free;
+
+	if (HK_LIKELY(b != NULL))
+		return hk_slab_pop(s, b);
+	return hk_slab_bump(s);
+}
+
 HK_INLINE void *hk_fast_malloc(size_t size)
 {
 	if (HK_LIKELY(size <= HK_SMALL_MAX)) {
@@ -33,6 +55,8 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 
 		if (HK_LIKELY(b != NULL))
 			return hk_slab_pop(s, b);
+		if (s->bump < s->end)
+			return hk_slab_bump(s);
 	}
 	return hk_heap_malloc_slow(size);
 }
@@ -58,8 +82,8 @@ HK_INLINE void hk_fast_free(void *p, const char *fn)
 	s = hk_slab_of(ss, p);
 	if (HK_LIKELY(ss->owner == hk_tls_heap)) {
 		*w &= ~bit;
-		hk_set_next(p, s->local);
-		s->local = p;
+		hk_set_next(p, s->free);
+		s->free = p;
 		if (HK_UNLIKELY((int32_t)--s->used <= 0))
 			hk_heap_free_slow(hk_tls_heap, ss, s);
 		return;

@@ -198,7 +198,7 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 		s->used &= ~HK_SLAB_FULL;
 		if (s->used == 0)
 			hk_heap_slab_release(h, ss, s);
-		else if (s->free || s->local || s->bump < s->end || !hk_heap_mark_full(h, s))
+		else if (hk_slab_refill(s) || !hk_heap_mark_full(h, s))
 			hk_list_push(h, s);
 	}
 	hk_stat_add(HK_ST_SS_RECLAIM, 1);
@@ -294,12 +294,12 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 	while (s && s != &hk_slab_empty) {
 		struct hk_slab *next = s->next;
 
-		if (s->free || hk_slab_refill(s)) {
+		if (hk_slab_refill(s)) {
 			if (s != h->cur[cls]) {
 				hk_list_remove(h, s);
 				hk_list_push(h, s);
 			}
-			return hk_slab_pop(s, s->free);
+			return hk_slab_alloc(s);
 		}
 		if (hk_heap_mark_full(h, s))
 			s = next;
@@ -308,8 +308,7 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 	if (!s)
 		return NULL;
 	hk_list_push(h, s);
-	hk_slab_refill(s);
-	return hk_slab_pop(s, s->free);
+	return hk_slab_alloc(s);
 }
 
 void *hk_heap_malloc_slow(size_t size)

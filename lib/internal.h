@@ -48,12 +48,10 @@
  * fast paths touch share the first cache line. */
 struct __attribute__((aligned(128))) hk_slab {
 	void *free;			/* owner pops here (encoded list) */
-	uint32_t used;			/* blocks not on free or local, | HK_SLAB_FULL */
+	uint32_t used;			/* blocks handed out, | HK_SLAB_FULL */
 	uint8_t cls;
-	uint8_t fresh;			/* free holds only never-used zero blocks */
 	uint8_t zero;			/* memory from bump to end reads as zero */
-	void *local;			/* owner pushes here (encoded list) */
-	char *bump;			/* first never-carved byte */
+	char *bump;			/* first never-used block */
 	char *end;			/* end of the last whole block */
 	/* Frees from other threads (encoded list); bit 0: the owner marked the
 	 * slab full and wants to hear of the next free. */
@@ -94,8 +92,8 @@ HK_INLINE void hk_set_next(void *b, void *next)
 	*(void **)b = hk_enc(next, b);
 }
 
-/* Move the local and remote lists, or fresh blocks, to free; true if
- * free then holds a block. */
+/* Room left: a free block, a never-used one, or remote frees (taken
+ * into free). */
 bool hk_slab_refill(struct hk_slab *s);
 /* Take the remote list into free; returns the blocks taken. */
 uint32_t hk_slab_collect(struct hk_slab *s);
@@ -207,7 +205,6 @@ struct hk_heap {
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
 	struct hk_heap *next_all;	/* every heap ever made */
 	struct hk_heap *next_pool;	/* heaps of exited threads */
-	uint64_t refilled[HK_NCLASS];	/* blocks handed to the fast path */
 	uint32_t slow;			/* slow paths since the last purge check */
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
