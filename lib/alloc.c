@@ -12,26 +12,12 @@
 
 /* ---- free of what the fast path does not handle -------------------- */
 
-/* Is p the start of a block of a slab of ss (allocated or free)? */
-static bool hk_is_block(struct hk_superslab *ss, void *p)
-{
-	unsigned slice = (unsigned)(((uintptr_t)p & HK_SS_MASK) >> HK_SLICE_SHIFT);
-	struct hk_slab *s;
-	char *start;
-
-	if (ss->slab_of[slice] == HK_SLOT_FREE)
-		return false;
-	s = hk_slab_of(ss, p);
-	start = (char *)ss + (s->slice ? (size_t)s->slice << HK_SLICE_SHIFT : HK_SS_HDR);
-	return (char *)p >= start && (char *)p < s->bump &&
-	       (size_t)((char *)p - start) % s->block == 0;
-}
-
 void hk_bad_free(const char *fn, void *p)
 {
 	uintptr_t seg = hk_segmap_get(p);
 
-	if ((seg & HK_SEG_SS) && hk_is_block(hk_ss_of(p), p))
+	if ((seg & HK_SEG_SS) && hk_slab_is_block(hk_slab_of(hk_ss_of(p), p), p) &&
+	    hk_block_is_free(p))
 		hk_fatal("%s(): double free detected: %p", fn, p);
 	if ((seg & HK_SEG_LARGE) && ((struct hk_large *)(seg & ~(uintptr_t)HK_SEG_KINDS))->user == NULL)
 		hk_fatal("%s(): double free detected: %p", fn, p);
@@ -124,12 +110,11 @@ HK_EXPORT size_t hk_malloc_usable_size(void *p)
 		return 0;
 	seg = hk_segmap_get(p);
 	if (seg & HK_SEG_SS) {
-		struct hk_superslab *ss = hk_ss_of(p);
-		uint64_t bit, *w = hk_bit_word(ss, p, &bit);
+		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
 
-		if (!(*w & bit))
+		if (!hk_slab_is_block(s, p))
 			hk_bad_free("malloc_usable_size", p);
-		return hk_slab_of(ss, p)->block;
+		return s->block;
 	}
 	return hk_large_usable(hk_large_of(p, seg, "malloc_usable_size"), p);
 }
@@ -157,13 +142,11 @@ HK_EXPORT void *hk_realloc(void *p, size_t size)
 	}
 	seg = hk_segmap_get(p);
 	if (seg & HK_SEG_SS) {
-		struct hk_superslab *ss = hk_ss_of(p);
-		uint64_t bit, *w = hk_bit_word(ss, p, &bit);
-		uint32_t bs;
+		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
+		uint32_t bs = s->block;
 
-		if (!(*w & bit))
+		if (!hk_slab_is_block(s, p) || hk_block_is_free(p))
 			hk_bad_free("realloc", p);
-		bs = hk_slab_of(ss, p)->block;
 		if (size <= bs && (size > bs / 2 || bs <= 64))
 			return p;
 		return hk_realloc_move(p, bs, size);

@@ -12,8 +12,6 @@
 HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 {
 	void *n = hk_next(b);
-	struct hk_superslab *ss = hk_ss_of(b);
-	uint64_t bit, *w = hk_bit_word(ss, b, &bit);
 
 	/* A next pointer outside b's superslab was not written by us: a
 	 * use-after-free write, which must not steer the next malloc. */
@@ -21,7 +19,7 @@ HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 		hk_slab_corrupt("malloc", b);
 	s->free = n;
 	s->used++;
-	*w |= bit;
+	((uintptr_t *)b)[1] = 0;	/* the free key */
 	return b;
 }
 
@@ -29,11 +27,10 @@ HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 HK_INLINE void *hk_slab_bump(struct hk_slab *s)
 {
 	char *b = s->bump;
-	uint64_t bit, *w = hk_bit_word(hk_ss_of(b), b, &bit);
 
 	s->bump = b + s->block;
 	s->used++;
-	*w |= bit;
+	((uintptr_t *)b)[1] = 0;	/* reused memory may hold a stale key */
 	return b;
 }
 
@@ -69,19 +66,17 @@ HK_INLINE void hk_fast_free(void *p, const char *fn)
 	uintptr_t seg = hk_segmap_get(p);
 	struct hk_superslab *ss;
 	struct hk_slab *s;
-	uint64_t bit, *w;
 
 	if (HK_UNLIKELY(!(seg & HK_SEG_SS))) {
 		hk_free_other(p, seg, fn);
 		return;
 	}
 	ss = hk_ss_of(p);
-	w = hk_bit_word(ss, p, &bit);
-	if (HK_UNLIKELY(!(*w & bit)))
-		hk_bad_free(fn, p);
 	s = hk_slab_of(ss, p);
+	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
+		hk_bad_free(fn, p);
+	((uintptr_t *)p)[1] = hk_free_key;
 	if (HK_LIKELY(ss->owner == hk_tls_heap)) {
-		*w &= ~bit;
 		hk_set_next(p, s->free);
 		s->free = p;
 		if (HK_UNLIKELY((int32_t)--s->used <= 0))

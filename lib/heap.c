@@ -189,7 +189,7 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
 	hk_ss_push(&h->ss, ss);
 	h->nss++;
-	for (unsigned i = 0; i < HK_SLICES; i++) {
+	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
 		if (ss->slab_of[i] != i)
@@ -377,7 +377,7 @@ size_t hk_heap_trim_all(void)
 
 static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
-	for (unsigned i = 0; i < HK_SLICES; i++) {
+	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
 		if (ss->slab_of[i] != i)

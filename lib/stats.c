@@ -33,7 +33,7 @@ struct hk_usage {
 static void hk_usage_ss(struct hk_superslab *ss, struct hk_usage *u)
 {
 	u->superslabs++;
-	for (unsigned i = 0; i < HK_SLICES; i++) {
+	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
 		if (ss->slab_of[i] != i)

@@ -28,7 +28,6 @@ struct hk_superslab *hk_superslab_new(void)
 	ss = p;
 	if (!fresh)
 		memset(ss, 0, HK_SS_HDR);
-	memset(ss->slab_of, HK_SLOT_FREE, sizeof(ss->slab_of));
 	ss->free_mask = ~(uint64_t)1;	/* slice 0: the header */
 	ss->zero_mask = fresh ? ~(uint64_t)0 : 0;
 	if (hk_segmap_set(ss, HK_SS_SIZE, (uintptr_t)ss | HK_SEG_SS) != 0) {
