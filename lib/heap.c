@@ -390,6 +390,9 @@ static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss)
 		hk_superslab_free(ss);
 		return;
 	}
+	/* No owner will run a purge tick for it while it waits. */
+	if (ss->dirty_mask)
+		hk_superslab_purge(ss);
 	__atomic_store_n(&ss->owner, NULL, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&hk_abandoned_lock);
 	hk_ss_push(&hk_abandoned, ss);
