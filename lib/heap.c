@@ -62,16 +62,24 @@ static void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
 	s->prev = NULL;
 }
 
-/* Off the list, unless a remote free slipped in (then false). */
-static bool hk_heap_mark_full(struct hk_heap *h, struct hk_slab *s)
+/* Mark s full and ask for a notice of the next remote free, unless one
+ * slipped in already (then false: s has room after all). */
+static bool hk_slab_try_full(struct hk_slab *s)
 {
 	uintptr_t zero = 0;
 
 	if (!__atomic_compare_exchange_n(&s->remote, &zero, 1, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return false;
-	hk_list_remove(h, s);
 	s->used |= HK_SLAB_FULL;
+	return true;
+}
+
+static bool hk_heap_mark_full(struct hk_heap *h, struct hk_slab *s)
+{
+	if (!hk_slab_try_full(s))
+		return false;
+	hk_list_remove(h, s);
 	return true;
 }
 
@@ -170,9 +178,12 @@ static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 	}
 }
 
+static void hk_heap_tick(struct hk_heap *h);
+
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s)
 {
+	hk_heap_tick(h);
 	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
 	/* The head stays even when empty: a class that empties and fills
@@ -198,7 +209,7 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 		s->used &= ~HK_SLAB_FULL;
 		if (s->used == 0)
 			hk_heap_slab_release(h, ss, s);
-		else if (hk_slab_refill(s) || !hk_heap_mark_full(h, s))
+		else if (hk_slab_refill(s) || !hk_slab_try_full(s))
 			hk_list_push(h, s);
 	}
 	hk_stat_add(HK_ST_SS_RECLAIM, 1);

@@ -7,7 +7,6 @@
  * glibc tunables it sets (arenas, thresholds, top pad) have no meaning
  * here.  mallinfo and malloc_info report what stats.c counts.
  */
-#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,15 +76,12 @@ HK_EXPORT size_t malloc_usable_size(void *p)
 
 HK_EXPORT void free_sized(void *p, size_t size)
 {
-	(void)size;
-	free(p);
+	hk_free_sized(p, size);
 }
 
 HK_EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
 {
-	(void)align;
-	(void)size;
-	free(p);
+	hk_free_aligned_sized(p, align, size);
 }
 
 HK_EXPORT void cfree(void *p)
