@@ -24,8 +24,12 @@ void hk_bad_free(const char *fn, void *p)
 	hk_fatal("%s(): invalid pointer: %p", fn, p);
 }
 
-void hk_free_remote(struct hk_superslab *ss, struct hk_slab *s, void *p)
+static void hk_free_remote(struct hk_superslab *ss, struct hk_slab *s, void *p,
+			   const char *fn)
 {
+	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
+		hk_bad_free(fn, p);
+	((uintptr_t *)p)[1] = hk_free_key;
 	if (hk_slab_remote_push(s, p))
 		hk_heap_notify(ss, s);
 }
@@ -40,11 +44,21 @@ static struct hk_large *hk_large_of(void *p, uintptr_t seg, const char *fn)
 	return l;
 }
 
-void hk_free_other(void *p, uintptr_t seg, const char *fn)
+void hk_free_general(void *p, const char *fn)
 {
-	if (!p)
+	uintptr_t seg = hk_segmap_get(p);
+	struct hk_superslab *ss = hk_ss_of(p);
+	struct hk_heap *h = hk_tls_heap;
+
+	if (HK_LIKELY(seg & HK_SEG_SS)) {
+		if (ss->owner == h)
+			hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
+		else
+			hk_free_remote(ss, hk_slab_of(ss, p), p, fn);
 		return;
-	hk_large_free(hk_large_of(p, seg, fn), p);
+	}
+	if (p)
+		hk_large_free(hk_large_of(p, seg, fn), p);
 }
 
 /* ---- the API ------------------------------------------------------- */

@@ -58,32 +58,33 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 	return hk_heap_malloc_slow(size);
 }
 
-void hk_free_remote(struct hk_superslab *ss, struct hk_slab *s, void *p);
-void hk_free_other(void *p, uintptr_t seg, const char *fn);
+/* Every free but the owner's into its hot superslab: segment map
+ * lookup, large objects, other threads' blocks, bad pointers. */
+void hk_free_general(void *p, const char *fn);
 
-HK_INLINE void hk_fast_free(void *p, const char *fn)
+/* Push p, a block of s in ss, which the calling thread's heap h owns. */
+HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
+			     struct hk_slab *s, void *p, const char *fn)
 {
-	uintptr_t seg = hk_segmap_get(p);
-	struct hk_superslab *ss;
-	struct hk_slab *s;
-
-	if (HK_UNLIKELY(!(seg & HK_SEG_SS))) {
-		hk_free_other(p, seg, fn);
-		return;
-	}
-	ss = hk_ss_of(p);
-	s = hk_slab_of(ss, p);
 	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
 		hk_bad_free(fn, p);
 	((uintptr_t *)p)[1] = hk_free_key;
-	if (HK_LIKELY(ss->owner == hk_tls_heap)) {
-		hk_set_next(p, s->free);
-		s->free = p;
-		if (HK_UNLIKELY((int32_t)--s->used <= 0))
-			hk_heap_free_slow(hk_tls_heap, ss, s);
+	hk_set_next(p, s->free);
+	s->free = p;
+	if (HK_UNLIKELY((int32_t)--s->used <= 0))
+		hk_heap_free_slow(h, ss, s);
+}
+
+HK_INLINE void hk_fast_free(void *p, const char *fn)
+{
+	struct hk_heap *h = hk_tls_heap;
+	struct hk_superslab *ss = hk_ss_of(p);
+
+	if (HK_LIKELY((uintptr_t)ss == h->hot)) {
+		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
 		return;
 	}
-	hk_free_remote(ss, s, p);
+	hk_free_general(p, fn);
 }
 
 #endif /* HK_FASTPATH_H */

@@ -23,6 +23,7 @@
 HK_TLS struct hk_heap *hk_tls_heap = &hk_heap_empty;
 struct hk_slab hk_slab_empty;
 struct hk_heap hk_heap_empty = {
+	.hot = 1,
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
 };
 
@@ -251,6 +252,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	}
 	if (!ss->free_mask)
 		hk_ss_to_tail(h, ss);
+	h->hot = (uintptr_t)ss;
 	return s;
 }
 
@@ -270,6 +272,7 @@ static struct hk_heap *hk_heap_new(void)
 		if (h) {
 			for (unsigned c = 0; c < HK_NCLASS; c++)
 				h->cur[c] = &hk_slab_empty;
+			h->hot = 1;
 			h->next_all = hk_heap_all;
 			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
 		}
@@ -357,6 +360,8 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 		    (force || hk_purge_due(ss->empty_since, now))) {
 			hk_ss_unlink(&h->ss, ss);
 			h->nss--;
+			if (h->hot == (uintptr_t)ss)
+				h->hot = h->ss ? (uintptr_t)h->ss : 1;
 			hk_superslab_free(ss);
 			total += HK_SS_SIZE;
 			continue;
@@ -416,6 +421,7 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
+	h->hot = 1;
 	hk_heap_drain(h);
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;

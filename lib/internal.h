@@ -212,6 +212,10 @@ void hk_segmap_fork_child(void);
 /* heap.c                                                              */
 /* ------------------------------------------------------------------ */
 struct hk_heap {
+	/* A superslab this heap owns (1 if none): a free into it needs no
+	 * segment map lookup and no owner test.  Only the owner frees or
+	 * abandons its superslabs, so it is never stale. */
+	uintptr_t hot;
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
