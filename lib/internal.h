@@ -134,8 +134,9 @@ __attribute__((noreturn)) void hk_slab_corrupt(const char *fn, void *p);
 /* ------------------------------------------------------------------ */
 struct hk_heap;
 
+/* The fields come before the descriptors so that a superslab with few
+ * slabs touches few header pages. */
 struct hk_superslab {
-	struct hk_slab slabs[HK_SLICES];	/* one at the first slice of each slab */
 	uint8_t slab_of[HK_SLICES];	/* slice -> first slice of its slab */
 	struct hk_heap *owner;		/* NULL while abandoned (atomic) */
 	uint64_t free_mask;		/* slices in no slab */
@@ -146,6 +147,7 @@ struct hk_superslab {
 	uint64_t empty_since;		/* ms, when nslabs reached 0 */
 	struct hk_superslab *next;	/* heap's list, or the abandoned list */
 	struct hk_superslab *prev;
+	struct hk_slab slabs[HK_SLICES];	/* one at the first slice of each slab */
 };
 
 #define HK_SS_HDR ((sizeof(struct hk_superslab) + 4095) & ~(size_t)4095)
