@@ -187,11 +187,34 @@ void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 	hk_heap_tick(h);
 	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
-	/* The head stays even when empty: a class that empties and fills
-	 * again must not give its slab back each time. */
-	if (s->used == 0 && h->cur[s->cls] != s) {
+	if (s->used != 0)
+		return;
+	/* A class's only slab stays when it empties, so that a class that
+	 * empties and fills again does not give it back each time; the purge
+	 * tick releases it once it stayed empty for the purge delay. */
+	if (h->cur[s->cls] == s && !s->next) {
+		s->idle_since = hk_now_ms();
+		h->dirty = true;
+		return;
+	}
+	hk_list_remove(h, s);
+	hk_heap_slab_release(h, ss, s);
+}
+
+/* Release the empty slabs kept as their class's only one. */
+static void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
+{
+	for (unsigned c = 0; c < HK_NCLASS; c++) {
+		struct hk_slab *s = h->cur[c];
+
+		if (s == &hk_slab_empty || s->used != 0 || s->next)
+			continue;
+		if (!force && !hk_purge_due(s->idle_since, now)) {
+			h->dirty = true;
+			continue;
+		}
 		hk_list_remove(h, s);
-		hk_heap_slab_release(h, ss, s);
+		hk_superslab_slab_free(hk_ss_of(s), s, now);
 	}
 }
 
@@ -354,6 +377,9 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 	size_t total = 0;
 	bool dirty = false;
 
+	h->dirty = false;
+	hk_heap_release_idle(h, force, now);
+	dirty = h->dirty;
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;
 		if (ss->nslabs == 0 && h->nss > 1 &&

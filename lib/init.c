@@ -84,6 +84,7 @@ static void hk_init_once(void)
 	hk_secret = hk_make_secret();
 	hk_free_key = hk_secret * 0x9e3779b97f4a7c15ull | 1;
 	pthread_key_create(&hk_thread_key, hk_thread_exit);
+	hk_stats_init();
 	__atomic_store_n(&hk_init_state, 2, __ATOMIC_RELEASE);
 	pthread_atfork(hk_fork_prepare, hk_fork_parent, hk_fork_child);
 	errno = saved;

@@ -62,6 +62,7 @@ struct __attribute__((aligned(128))) hk_slab {
 	struct hk_slab *next;		/* heap's list of the class */
 	struct hk_slab *prev;
 	struct hk_slab *delayed_next;	/* heap's atomic stack of notices */
+	uint64_t idle_since;		/* ms: empty and kept as its class's only slab */
 	uint32_t block;			/* block size */
 	uint8_t slice;			/* first slice */
 	uint8_t span;			/* slices */
@@ -323,6 +324,8 @@ HK_INLINE void hk_stat_add(enum hk_stat i, int64_t v)
 }
 
 void hk_stats_print(void);
+/* Keep a descriptor for the report at exit (HAKMEM_STATS=1). */
+void hk_stats_init(void);
 
 /* ------------------------------------------------------------------ */
 /* alloc.c                                                             */

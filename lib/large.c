@@ -9,8 +9,11 @@
  * Freed mappings wait in a small cache (HK_LCACHE_N entries, at most
  * HK_LCACHE_MAX bytes) for HAKMEM_PURGE_DELAY_MS: a program that
  * allocates and frees big buffers in a loop reuses pages that are
- * already faulted in instead of mapping and faulting again.  Realloc
- * grows in place when the mapping has room, else with mremap.
+ * already faulted in instead of mapping and faulting again.  A cached
+ * mapping serves requests of more than half its size only, so a small
+ * request never pins a big resident block.  Realloc grows in place when
+ * the mapping has room, else with mremap.  The usable size is the
+ * request rounded to pages, not the 2 MiB of address space behind it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -20,8 +23,8 @@
 #include "internal.h"
 #include "os.h"
 
-#define HK_LCACHE_N 16
-#define HK_LCACHE_MAX ((size_t)512 << 20)
+#define HK_LCACHE_N 8
+#define HK_LCACHE_MAX ((size_t)128 << 20)
 #define HK_LARGE_HDR ((size_t)64)
 
 static pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -56,7 +59,8 @@ static struct hk_large *hk_lcache_take(size_t len, size_t align)
 	for (unsigned i = 0; i < hk_lcache_n; i++) {
 		struct hk_large *l = hk_lcache[i];
 
-		if (l->maplen >= len && !((uintptr_t)l & (align - 1)) &&
+		if (l->maplen >= len && l->maplen / 2 < len &&
+		    !((uintptr_t)l & (align - 1)) &&
 		    (!best || l->maplen < best->maplen)) {
 			best = l;
 			bi = i;
@@ -147,7 +151,9 @@ void hk_large_free(struct hk_large *l, void *p)
 
 size_t hk_large_usable(struct hk_large *l, void *p)
 {
-	return l->maplen - (size_t)((char *)p - (char *)l);
+	size_t off = (size_t)((char *)p - (char *)l);
+
+	return ((off + l->size + 4095) & ~(size_t)4095) - off;
 }
 
 size_t hk_large_trim(bool force)

@@ -8,6 +8,7 @@
  * figures are approximate while other threads allocate.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,21 @@
 #include "os.h"
 
 uint64_t hk_stats[HK_ST_COUNT];
+/* Where the counters go: a copy of fd 2 taken at start-up under
+ * HAKMEM_STATS=1, because programs such as coreutils close stderr in an
+ * atexit handler, before our destructor prints. */
+static int hk_stats_fd = 2;
+
+void hk_stats_init(void)
+{
+	int fd;
+
+	if (!hk_options()->stats)
+		return;
+	fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (fd >= 0)
+		hk_stats_fd = fd;
+}
 
 struct hk_usage {
 	uint64_t blocks[HK_NCLASS];	/* in use now */
@@ -64,13 +80,11 @@ static void hk_out(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = hk_vfmt(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (fd == 2) {
-		hk_write_err(buf, n);
-		return;
-	}
 	while (n) {
 		ssize_t w = write(fd, buf, n);
 
+		if (w < 0 && errno == EINTR)
+			continue;
 		if (w <= 0)
 			break;
 		n -= (size_t)w;
@@ -82,7 +96,7 @@ static void hk_stats_os(void)
 	struct hk_os_counters c;
 
 	hk_os_counters(hk_os_current()->id, &c);
-	hk_out(2, "hakmem: backend %s: regions %llu, bytes %llu, released %llu, "
+	hk_out(hk_stats_fd, "hakmem: backend %s: regions %llu, bytes %llu, released %llu, "
 	       "purges %llu (%llu bytes), failures %llu, demotions %llu\n",
 	       hk_os_current()->name, (unsigned long long)c.regions,
 	       (unsigned long long)c.bytes, (unsigned long long)c.released,
@@ -99,10 +113,10 @@ void hk_stats_print(void)
 	hk_usage(&u);
 	for (unsigned c = 0; c < HK_NCLASS; c++)
 		if (u.slabs[c])
-			hk_out(2, "hakmem: class %6u: %llu blocks in use, %llu slabs\n",
+			hk_out(hk_stats_fd, "hakmem: class %6u: %llu blocks in use, %llu slabs\n",
 			       (unsigned)hk_class_size[c], (unsigned long long)u.blocks[c],
 			       (unsigned long long)u.slabs[c]);
-	hk_out(2, "hakmem: superslabs: new %llu, freed %llu, reclaimed %llu, "
+	hk_out(hk_stats_fd, "hakmem: superslabs: new %llu, freed %llu, reclaimed %llu, "
 	       "owned %llu; slabs made %llu; threads %llu\n",
 	       (unsigned long long)hk_stats[HK_ST_SS_NEW],
 	       (unsigned long long)hk_stats[HK_ST_SS_FREE],
@@ -110,7 +124,7 @@ void hk_stats_print(void)
 	       (unsigned long long)u.superslabs,
 	       (unsigned long long)hk_stats[HK_ST_SLAB_NEW],
 	       (unsigned long long)hk_stats[HK_ST_THREADS]);
-	hk_out(2, "hakmem: large: maps %llu, unmaps %llu, cache hits %llu, "
+	hk_out(hk_stats_fd, "hakmem: large: maps %llu, unmaps %llu, cache hits %llu, "
 	       "remaps %llu, mapped %llu bytes; purged %llu bytes\n",
 	       (unsigned long long)hk_stats[HK_ST_LARGE_MAP],
 	       (unsigned long long)hk_stats[HK_ST_LARGE_UNMAP],
@@ -120,7 +134,7 @@ void hk_stats_print(void)
 	       (unsigned long long)hk_stats[HK_ST_PURGED]);
 	hk_stats_os();
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		hk_out(2, "hakmem: page faults: minor %ld, major %ld; peak RSS %ld KiB\n",
+		hk_out(hk_stats_fd, "hakmem: page faults: minor %ld, major %ld; peak RSS %ld KiB\n",
 		       ru.ru_minflt, ru.ru_majflt, ru.ru_maxrss);
 	errno = saved;
 }
