@@ -1,0 +1,83 @@
+#!/bin/sh
+# test-dropin.sh: real programs with libhakmem.so preloaded must behave
+# exactly as without it: same stdout, same stderr, same exit status.
+# bash, coreutils sort on a few MB, python3 and perl with large hashes,
+# and a C++ program (new/delete, std::map<std::string>, std::vector).
+. "$top_srcdir/test/dropin/tap-lib.sh"
+d="$top_srcdir/test/dropin"
+unset HAKMEM_VERBOSE HAKMEM_STATS
+
+if ! command -v nm >/dev/null 2>&1; then
+	echo "1..0 # SKIP nm not found: cannot tell whether $HK_LIB overrides malloc"
+	exit 0
+fi
+if ! nm -D --defined-only "$HK_LIB" 2>/dev/null | grep -qw malloc; then
+	echo "1..0 # SKIP $HK_LIB does not define malloc yet (nm -D | grep -w malloc is empty)"
+	exit 0
+fi
+
+# same NAME CMD...: run CMD plain and preloaded, compare everything.
+same() {
+	name=$1
+	shift
+	"$@" >"$scratch/plain.out" 2>"$scratch/plain.err"
+	st_plain=$?
+	env LD_PRELOAD="$HK_LIB" "$@" >"$scratch/hk.out" 2>"$scratch/hk.err"
+	st_hk=$?
+	if [ $st_plain -ne $st_hk ]; then
+		diag "exit status $st_plain plain, $st_hk preloaded"
+		diag "$(tail -5 "$scratch/hk.err")"
+		ok 1 "$name: same exit status"
+		return
+	fi
+	if ! cmp -s "$scratch/plain.err" "$scratch/hk.err"; then
+		diag "$(diff "$scratch/plain.err" "$scratch/hk.err" | head -10)"
+		ok 1 "$name: same stderr"
+		return
+	fi
+	cmp -s "$scratch/plain.out" "$scratch/hk.out"
+	r=$?
+	[ $r -eq 0 ] || diag "$(diff "$scratch/plain.out" "$scratch/hk.out" | head -10)"
+	ok $r "$name: same output ($(wc -c <"$scratch/hk.out") bytes), exit status $st_hk"
+}
+
+n=$(env LD_PRELOAD="$HK_LIB" grep -c libhakmem /proc/self/maps)
+[ "${n:-0}" -gt 0 ]
+ok $? "a preloaded process maps libhakmem ($n mappings)"
+
+same "bash (arrays, associative arrays, strings, pipes)" bash "$d/work.bash"
+
+# A few MB of lines with repeated keys, made once by awk.
+awk 'BEGIN { x = 12345; for (i = 0; i < 120000; i++) {
+	x = (x * 1103515245 + 12345) % 2147483648
+	printf "%08x,%d,line %d of the drop-in sort input\n", x, x % 1000, i } }' \
+	>"$scratch/input"
+same "sort, $(wc -c <"$scratch/input") bytes" env LC_ALL=C sort "$scratch/input"
+same "sort -t, -k2,2n -k1,1r (keyed)" env LC_ALL=C sort -t, -k2,2n -k1,1r "$scratch/input"
+same "sort -u --parallel=2 -S 8M (threads, temp files)" \
+	env LC_ALL=C TMPDIR="$scratch" sort -u --parallel=2 -S 8M "$scratch/input"
+
+if [ -n "$PYTHON3" ] && [ -x "$PYTHON3" ]; then
+	same "python3 (large dicts built and dropped)" "$PYTHON3" "$d/dicts.py"
+	same "python3 with PYTHONMALLOC=malloc (every object through malloc)" \
+		env PYTHONMALLOC=malloc "$PYTHON3" "$d/dicts.py"
+else
+	skip "python3 not found by configure"
+	skip "python3 not found by configure"
+fi
+
+if [ -n "$PERL" ] && [ -x "$PERL" ]; then
+	same "perl (hashes, regexes, sort)" "$PERL" "$d/hashes.pl"
+else
+	skip "perl not found by configure"
+fi
+
+cxx=${CXX:-c++}
+if $cxx -O2 -pthread -o "$scratch/containers" "$d/containers.cc" 2>"$scratch/cxx.err"; then
+	same "C++ (new/delete, new[]/delete[], std::map<std::string>, std::vector, a thread)" \
+		"$scratch/containers"
+else
+	skip "the C++ compiler ($cxx) cannot build containers.cc: $(head -1 "$scratch/cxx.err")"
+fi
+
+done_testing
