@@ -30,28 +30,6 @@ static bool have(const void *fn, const char *name)
 	return false;
 }
 
-/* A check glibc is known to fail: TODO (an expected failure) there. */
-__attribute__((format(printf, 3, 4)))
-static void ok_unless_glibc(int cond, const char *todo, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ta.is_glibc || cond) {
-		va_start(ap, fmt);
-		printf("%s %d - ", cond ? "ok" : "not ok", ++tap_n);
-		vprintf(fmt, ap);
-		va_end(ap);
-		printf("\n");
-		tap_failed += !cond;
-		return;
-	}
-	printf("not ok %d - ", ++tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf(" # TODO %s\n", todo);
-}
-
 static bool aligned(const void *p, size_t a)
 {
 	return ((uintptr_t)p & (a - 1)) == 0;

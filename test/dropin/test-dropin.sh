@@ -73,11 +73,34 @@ else
 fi
 
 cxx=${CXX:-c++}
+backends="auto lazy populate touch map_populate thp hugetlb"
 if $cxx -O2 -pthread -o "$scratch/containers" "$d/containers.cc" 2>"$scratch/cxx.err"; then
 	same "C++ (new/delete, new[]/delete[], std::map<std::string>, std::vector, a thread)" \
 		"$scratch/containers"
+	# Every backend works, or demotes where this kernel lacks it.
+	"$scratch/containers" >"$scratch/want"
+	for b in $backends; do
+		"$top_builddir/tools/hakmem" --lib "$HK_LIB" --backend "$b" -- \
+			"$scratch/containers" >"$scratch/got" 2>"$scratch/err"
+		st=$?
+		[ $st -eq 0 ] && cmp -s "$scratch/want" "$scratch/got"
+		r=$?
+		[ $r -eq 0 ] || diag "exit $st; $(head -3 "$scratch/err")"
+		ok $r "hakmem --backend $b runs the C++ program to the same output"
+	done
 else
-	skip "the C++ compiler ($cxx) cannot build containers.cc: $(head -1 "$scratch/cxx.err")"
+	why="the C++ compiler ($cxx) cannot build containers.cc: $(head -1 "$scratch/cxx.err")"
+	skip "$why"
+	for b in $backends; do skip "$why"; done
 fi
+
+# The launcher's --stats and --verbose make the library talk on stderr.
+"$top_builddir/tools/hakmem" --lib "$HK_LIB" --stats -- sort "$scratch/input" \
+	>/dev/null 2>"$scratch/err"
+[ -s "$scratch/err" ]
+ok $? "hakmem --stats prints counters on stderr at exit ($(wc -l <"$scratch/err") lines)"
+"$top_builddir/tools/hakmem" --lib "$HK_LIB" --verbose -- true 2>"$scratch/err"
+[ -s "$scratch/err" ]
+ok $? "hakmem --verbose prints the probe's decision on stderr ($(head -1 "$scratch/err"))"
 
 done_testing
