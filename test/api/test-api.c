@@ -480,10 +480,46 @@ static void test_libc_aliases(void)
 	tap_ok(1, "__libc_free and free take each other's blocks");
 }
 
+#ifndef HK_TEST_LINKED
+/* Under LD_PRELOAD every name must resolve into libhakmem.so: one left
+ * to glibc mixes two heaps (jemalloc 5.3's pvalloc crash). */
+static void test_all_from_hakmem(void)
+{
+	static const char *const names[] = { "malloc", "free", "calloc",
+		"realloc", "reallocarray", "posix_memalign", "aligned_alloc",
+		"memalign", "valloc", "pvalloc", "malloc_usable_size",
+		"free_sized", "free_aligned_sized", "cfree", "malloc_trim",
+		"malloc_stats", "mallinfo", "mallinfo2", "malloc_info", "mallopt",
+		"__libc_malloc", "__libc_free", "__libc_calloc",
+		"__libc_realloc", "__libc_memalign" };
+	char missing[512] = "";
+
+	if (!ta.is_hakmem)
+		return;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		Dl_info info;
+		void *f = dlsym(RTLD_DEFAULT, names[i]);
+
+		if (!f || !dladdr(f, &info) || !info.dli_fname ||
+		    !strstr(info.dli_fname, "libhakmem")) {
+			strncat(missing, " ", sizeof(missing) - strlen(missing) - 1);
+			strncat(missing, names[i], sizeof(missing) - strlen(missing) - 1);
+		}
+	}
+	tap_ok(!missing[0], "every entry point resolves into libhakmem.so (not:%s)",
+	       missing[0] ? missing : " none");
+}
+#else
+static void test_all_from_hakmem(void)
+{
+}
+#endif
+
 int main(void)
 {
 	page = (size_t)sysconf(_SC_PAGESIZE);
 	ta_start();
+	test_all_from_hakmem();
 	test_zero();
 	test_small_classes();
 	test_large_sizes();
