@@ -21,6 +21,11 @@ __attribute__((noreturn)) void hk_fatal(const char *fmt, ...)
 /* Write exactly this text to fd 2 (no prefix, no limit). */
 void hk_write_err(const char *s, size_t n);
 
+/* The symbolic name of an errno value ("EINVAL"), or "errno N" for one
+ * it does not know, in a static buffer: no strerror, which may allocate
+ * (locales). */
+const char *hk_errno_name(int err);
+
 #define HK_MSG_MAX 64
 
 #endif /* HK_MSG_H */

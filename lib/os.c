@@ -1,32 +1,84 @@
-/* os.c: the OS-acquire layer's policy.  TEMPORARY: lazy backend only,
- * no batching, no demotion, until the real layer lands. */
+/* os.c: the OS-acquire layer's policy: which backend is in force, how it
+ * is demoted at run time, the counters, the lock and the large-object
+ * maps.  Chunks for superslabs are in os-batch.c, the system calls in
+ * os-sys.c, one backend per os-*.c.
+ *
+ * The choice is made once (hk_os_init) by the same probe and selection
+ * code hk-probe prints; afterwards it changes only by demotion, one step
+ * down hk_backend_demote()'s chain per failure of a kind a plainer
+ * backend would not hit.
+ */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
 #include <sys/mman.h>
 
+#include "kconst.h"
+#include "msg.h"
 #include "options.h"
-#include "os.h"
+#include "os-impl.h"
+
+static const struct hk_os_backend *const hk_os_backends[HK_BACKEND_COUNT] = {
+	[HK_BACKEND_LAZY] = &hk_os_lazy,
+	[HK_BACKEND_TOUCH] = &hk_os_touch,
+	[HK_BACKEND_MAP_POPULATE] = &hk_os_map_populate,
+	[HK_BACKEND_POPULATE] = &hk_os_populate,
+	[HK_BACKEND_THP] = &hk_os_thp,
+	[HK_BACKEND_HUGETLB] = &hk_os_hugetlb,
+};
 
 static struct hk_caps hk_os_caps_v;
 static struct hk_choice hk_os_choice_v;
-static int hk_os_ready;
+static int hk_os_state;		/* 0 not started, 1 probing, 2 ready */
+static const struct hk_os_backend *hk_os_cur = &hk_os_lazy;
+static bool hk_os_always;
+static struct hk_os_counters hk_os_ctr[HK_BACKEND_COUNT];
+static pthread_mutex_t hk_os_mutex = PTHREAD_MUTEX_INITIALIZER;
 
 const struct hk_os_backend *hk_os_backend_get(enum hk_backend_id id)
 {
-	(void)id;
-	return &hk_os_lazy;
+	return (unsigned)id < HK_BACKEND_COUNT ? hk_os_backends[id] : &hk_os_lazy;
+}
+
+static void hk_os_init_once(void)
+{
+	struct hk_select_in in;
+	long page;
+
+	hk_probe(&hk_os_caps_v, "", 0);
+	page = (long)hk_os_caps_v.page_size;
+	if (page > 0 && (page & (page - 1)) == 0)
+		hk_os_page = (size_t)page;
+	in.backend = hk_options()->backend;
+	in.prefault = hk_options()->prefault;
+	hk_select(&hk_os_caps_v, &in, &hk_os_choice_v);
+	hk_os_purge_mode = hk_os_choice_v.purge;
+	hk_os_always = hk_os_caps_v.thp_enabled == HK_THP_ALWAYS;
+	__atomic_store_n(&hk_os_cur, hk_os_backend_get(hk_os_choice_v.backend),
+			 __ATOMIC_RELEASE);
+	hk_verbose("backend %s: %s", hk_os_cur->name, hk_os_choice_v.reason);
 }
 
 void hk_os_init(void)
 {
-	struct hk_select_in in;
+	int state = __atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE);
 
-	if (__atomic_load_n(&hk_os_ready, __ATOMIC_ACQUIRE))
+	if (state == 2)
 		return;
-	hk_probe(&hk_os_caps_v, "", 0);
-	in.backend = hk_options()->backend;
-	in.prefault = hk_options()->prefault;
-	hk_select(&hk_os_caps_v, &in, &hk_os_choice_v);
-	__atomic_store_n(&hk_os_ready, 1, __ATOMIC_RELEASE);
+	/* No pthread_once: a plain flag is enough and is safe to call from
+	 * anywhere, including a fork child or a signal-free malloc. */
+	if (state == 0 && __atomic_compare_exchange_n(&hk_os_state, &state, 1,
+			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		int saved = errno;
+
+		hk_os_init_once();
+		errno = saved;
+		__atomic_store_n(&hk_os_state, 2, __ATOMIC_RELEASE);
+		return;
+	}
+	while (__atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE) != 2)
+		sched_yield();
 }
 
 const struct hk_caps *hk_os_caps(void)
@@ -43,56 +95,108 @@ const struct hk_choice *hk_os_choice(void)
 
 const struct hk_os_backend *hk_os_current(void)
 {
-	return &hk_os_lazy;
-}
-
-int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
-{
 	hk_os_init();
-	*fresh = true;
-	return hk_os_lazy.acquire(len, HK_CHUNK_SIZE, out) ? ENOMEM : 0;
+	return __atomic_load_n(&hk_os_cur, __ATOMIC_ACQUIRE);
 }
 
-void hk_os_chunk_free(void *p, size_t len)
+bool hk_os_thp_always(void)
 {
-	hk_os_lazy.release(p, len);
+	return hk_os_always;
 }
 
-int hk_os_map(size_t len, size_t align, void **out)
+bool hk_os_demotable(const struct hk_os_backend *b, int err)
 {
-	return hk_os_lazy.acquire(len, align, out) ? ENOMEM : 0;
+	if (b->id == HK_BACKEND_LAZY)
+		return false;
+	/* EINVAL/ENOSYS/EOPNOTSUPP: the kernel lacks the feature; EPERM:
+	 * a filter or policy forbids it; ENOMEM is only a plainer
+	 * backend's to avoid when it came from the hugetlb pool. */
+	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP ||
+	       err == EPERM || (err == ENOMEM && b->id == HK_BACKEND_HUGETLB);
 }
 
-void hk_os_unmap(void *p, size_t len)
+const struct hk_os_backend *hk_os_demote(const struct hk_os_backend *b,
+					 const char *what, int err)
 {
-	hk_os_lazy.release(p, len);
+	const struct hk_os_backend *to = hk_os_backend_get(hk_backend_demote(b->id));
+	const struct hk_os_backend *seen = b;
+
+	if (__atomic_compare_exchange_n(&hk_os_cur, &seen, to, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		HK_OS_COUNT(b->id, demotions, 1);
+		hk_verbose("backend %s: %s failed (%s), demoted to %s",
+			   b->name, what, hk_errno_name(err), to->name);
+		return to;
+	}
+	return seen;
 }
 
-int hk_os_remap(void *p, size_t oldlen, size_t newlen, void **out)
+void hk_os_count(enum hk_backend_id id, size_t field, uint64_t n)
 {
-	int saved = errno, err = 0;
-	void *q = mremap(p, oldlen, newlen, MREMAP_MAYMOVE);
-
-	if (q == MAP_FAILED)
-		err = errno;
-	else
-		*out = q;
-	errno = saved;
-	return err;
-}
-
-int hk_os_purge(void *p, size_t len, bool *zeroed)
-{
-	*zeroed = true;
-	return hk_os_lazy.purge(p, len);
+	if ((unsigned)id >= HK_BACKEND_COUNT)
+		return;
+	__atomic_fetch_add((uint64_t *)((char *)&hk_os_ctr[id] + field), n,
+			   __ATOMIC_RELAXED);
 }
 
 void hk_os_counters(enum hk_backend_id id, struct hk_os_counters *out)
 {
-	(void)id;
+	uint64_t *dst = (uint64_t *)out;
+	const size_t n = sizeof(*out) / sizeof(uint64_t);
+
 	*out = (struct hk_os_counters){ 0 };
+	for (int b = 0; b < HK_BACKEND_COUNT; b++) {
+		const uint64_t *src = (const uint64_t *)&hk_os_ctr[b];
+
+		if (id != HK_BACKEND_AUTO && b != (int)id)
+			continue;
+		for (size_t i = 0; i < n; i++)
+			dst[i] += __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+	}
 }
 
-void hk_os_fork_prepare(void) {}
-void hk_os_fork_parent(void) {}
-void hk_os_fork_child(void) {}
+void hk_os_lock(void)
+{
+	pthread_mutex_lock(&hk_os_mutex);
+}
+
+void hk_os_unlock(void)
+{
+	pthread_mutex_unlock(&hk_os_mutex);
+}
+
+void hk_os_fork_prepare(void)
+{
+	hk_os_lock();
+}
+
+void hk_os_fork_parent(void)
+{
+	hk_os_unlock();
+}
+
+void hk_os_fork_child(void)
+{
+	/* The forking thread held it, and is the child's only thread. */
+	hk_os_unlock();
+}
+
+int hk_os_purge(void *p, size_t len, bool *zeroed)
+{
+	const struct hk_os_backend *b = hk_os_current();
+	int err;
+
+	if (b->id == HK_BACKEND_HUGETLB) {
+		err = b->purge(p, len);
+		*zeroed = err == 0;
+	} else {
+		err = hk_os_sys_purge_z(p, len, zeroed);
+	}
+	if (err) {
+		HK_OS_COUNT(b->id, failures, 1);
+		return err;
+	}
+	HK_OS_COUNT(b->id, purges, 1);
+	HK_OS_COUNT(b->id, purged, len);
+	return 0;
+}

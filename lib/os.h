@@ -37,6 +37,13 @@ struct hk_os_backend {
 	int (*release)(void *p, size_t len);
 	int (*prefault)(void *p, size_t len);	/* may do nothing (lazy) */
 	int (*purge)(void *p, size_t len);
+	/* Optional (NULL for backends whose mapping is plain lazy memory):
+	 * map [p, p+len) with MAP_FIXED over an address-space reservation,
+	 * for backends whose mmap itself commits memory (MAP_POPULATE
+	 * populates, MAP_HUGETLB takes pool pages).  The batch layer then
+	 * reserves PROT_NONE and commits each chunk, so the slack of a
+	 * reservation is never populated. */
+	int (*commit)(void *p, size_t len);
 };
 
 extern const struct hk_os_backend hk_os_lazy;
@@ -62,11 +69,26 @@ const struct hk_os_backend *hk_os_current(void);
  * to HK_CHUNK_SIZE, from the chosen backend, carved from larger
  * reservations so that acquiring is rare.  *fresh is set when the memory
  * is known to read as zero (never used since the OS gave it).  Returns 0
- * or ENOMEM. */
+ * or ENOMEM.
+ *
+ * Policy (lib/os-batch.c): a freed chunk of the same length is reused
+ * first (warm, never re-populated); then a piece of the current
+ * reservation; then a new reservation of 16, 32, then 64 MiB (only the
+ * length asked under vm.overcommit_memory=2, where reservations are
+ * PROT_NONE and each chunk is committed by its own mmap).  The first
+ * HK_OS_LAZY_BYTES of chunks a process takes stay lazy 4 KiB pages
+ * whatever the backend (no prefault, no huge page; MADV_NOHUGEPAGE where
+ * THP would apply), so a small program pays neither 2 MiB of RSS nor a
+ * 2 MiB zeroing for its first superslab; later chunks are huge, populated
+ * or committed as the backend says. */
+#define HK_OS_LAZY_BYTES (2 * HK_CHUNK_SIZE)
 int hk_os_chunk_alloc(size_t len, void **out, bool *fresh);
 /* Give a region from hk_os_chunk_alloc back (purged or unmapped as the
  * layer sees fit). */
 void hk_os_chunk_free(void *p, size_t len);
+/* Unmap every cached chunk now (malloc_trim); returns the bytes given
+ * back. */
+size_t hk_os_chunk_trim(void);
 
 /* Sparse regions for large objects: lazy 4 KiB pages whatever the
  * backend (only what is touched costs), page-aligned or aligned to
@@ -93,7 +115,10 @@ struct hk_os_counters {
 	uint64_t purged;	/* bytes purged */
 	uint64_t failures;	/* calls that failed */
 	uint64_t demotions;	/* times this backend was demoted from */
+	uint64_t chunks;	/* chunks handed out by hk_os_chunk_alloc */
+	uint64_t cache_hits;	/* of which reused from the chunk cache */
 };
+/* id HK_BACKEND_AUTO gives the sum over all backends. */
 void hk_os_counters(enum hk_backend_id id, struct hk_os_counters *out);
 
 /* Take and release the layer's locks around fork (pthread_atfork). */

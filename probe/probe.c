@@ -1,32 +1,50 @@
 /* probe.c: hk_probe runs every reader once and times the whole.
- * TEMPORARY: only uname and the page size until the readers land. */
+ *
+ * The readers (uname.c limits.c privs.c thp.c hugetlb.c madv.c) each own
+ * one topic; this file only orders them, keeps the caller's errno, and
+ * names the enums.  It runs inside the allocator's first call for OS
+ * memory, so everything below reads into stack buffers with raw syscalls.
+ */
+#include <errno.h>
 #include <string.h>
-#include <sys/utsname.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "caps.h"
+#include "readers.h"
+
+static uint64_t hk_probe_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 void hk_probe(struct hk_caps *caps, const char *root, unsigned flags)
 {
-	struct utsname u;
+	int saved = errno;
+	uint64_t t0 = hk_probe_now();
 
-	(void)root;
-	(void)flags;
 	memset(caps, 0, sizeof(*caps));
-	if (uname(&u) == 0) {
-		memcpy(caps->release, u.release, sizeof(caps->release) - 1);
-		memcpy(caps->machine, u.machine, sizeof(caps->machine) - 1);
-		caps->release_src = HK_SRC_SYSCALL;
-	}
-	caps->page_size = (size_t)sysconf(_SC_PAGESIZE);
-	caps->thp_pmd_size = (size_t)2 << 20;
+	hk_probe_uname(caps, root);
+	hk_probe_limits(caps, root, flags);	/* page size first: the trials use it */
+	hk_probe_privs(caps, root);
+	hk_probe_thp(caps, root, flags);
+	hk_probe_hugetlb(caps, root, flags);
+	hk_probe_madv(caps, root, flags);
+	caps->probe_ns = hk_probe_now() - t0;
+	errno = saved;
 }
 
 const char *hk_src_name(enum hk_src src)
 {
 	static const char *const names[] = {
-		"none", "trial", "syscall", "sysfs", "procfs", "auxv", "default",
+		[HK_SRC_NONE] = "none",
+		[HK_SRC_TRIAL] = "trial",
+		[HK_SRC_SYSCALL] = "syscall",
+		[HK_SRC_SYSFS] = "sysfs",
+		[HK_SRC_PROCFS] = "procfs",
+		[HK_SRC_AUXV] = "auxv",
+		[HK_SRC_DEFAULT] = "default",
 	};
 	return (unsigned)src < sizeof(names) / sizeof(names[0]) ? names[src] : "?";
 }

@@ -1,9 +1,65 @@
-/* select.c: the backend policy.  TEMPORARY: always lazy until the real
- * policy lands. */
+/* select.c: the backend policy: facts + options -> backend, purge method,
+ * prefault mode and a one-line reason.  Pure (no syscalls, no globals), so
+ * test/unit/test-select.c pins it with a table of made-up machines, and
+ * hk-probe and the library can never disagree.
+ *
+ * The policy (hakmem(7) carries the same text):
+ *
+ * HAKMEM_BACKEND=auto (the default)
+ *   thp   when THP is enabled as "madvise" or "always" and the
+ *         MADV_HUGEPAGE trial was accepted: memory touched in full costs
+ *         about 100 us/MiB with 2 MiB pages against 320-440 us/MiB with
+ *         4 KiB ones (KERNEL-FACTS 2.1), and munmap 15x less;
+ *   lazy  otherwise, and also when the cgroup memory.max is under 1 GiB:
+ *         one touch maps a whole 2 MiB page, so sparse use would inflate
+ *         RSS up to 512x against a limit that small; and when the THP
+ *         size is larger than a 2 MiB superslab (arm64 with 64 KiB pages
+ *         has 512 MiB ones), which could then never be huge.
+ *   auto never takes hugetlb pool pages: a system-wide allocator must not
+ *   drain a pool an administrator reserved for one program.  hugetlb is
+ *   used only when asked for.  auto never prefaults either: memory of
+ *   which 10% is touched costs 7-10x more CPU and 10x the RSS when
+ *   prefaulted (KERNEL-FACTS 2.2).
+ *
+ * An explicit HAKMEM_BACKEND whose feature the probe found missing is
+ * demoted along the chain at once, and the reason names the missing fact:
+ *   populate      needs the MADV_POPULATE_WRITE trial (Linux 5.14)
+ *   map_populate  needs the MAP_POPULATE trial
+ *   thp           needs THP madvise/always and MADV_HUGEPAGE accepted
+ *   hugetlb       needs hugetlbfs, a free page in the default pool (or
+ *                 overcommit room) and the MAP_HUGETLB trial
+ *   touch, lazy   work everywhere
+ * A fact the probe could not learn (UNKNOWN: a captured tree without
+ * trials) does not demote; the OS layer still demotes at run time.
+ *
+ * The demotion chain (hk_backend_demote, also used by lib/os.c when a
+ * call fails at run time):
+ *   hugetlb -> thp -> lazy
+ *   populate -> map_populate -> touch -> lazy
+ *   lazy -> lazy
+ *
+ * Purge: MADV_FREE when its trial succeeded (4.5+), else MADV_DONTNEED;
+ * hugetlb always DONTNEED (MADV_FREE rejects hugetlb mappings).
+ *
+ * Prefault (HAKMEM_SS_PREFAULT): 0, 1 or 2 is kept as given, whatever
+ * the backend (1 or 2 with lazy or thp keeps that backend and prefaults
+ * it); unset means OFF for lazy, thp and hugetlb and POPULATE for the
+ * prefaulting backends (populate, map_populate, touch).
+ *
+ * RLIMIT_MEMLOCK and CAP_IPC_LOCK change nothing: no backend mlocks, and
+ * anonymous MAP_HUGETLB is not charged to the memlock limit (only
+ * SHM_HUGETLB is).
+ */
 #include <string.h>
 
 #include "fmt.h"
 #include "select.h"
+
+/* A cgroup limit under this makes auto keep 4 KiB pages. */
+#define HK_SELECT_THP_MIN_CGROUP ((uint64_t)1 << 30)
+/* The superslab size (lib/os.h HK_CHUNK_SIZE): a larger PMD (arm64 with
+ * 64 KiB pages: 512 MiB) could never back one, so THP would buy nothing. */
+#define HK_SELECT_THP_MAX_PMD ((size_t)2 << 20)
 
 static const char *const hk_backend_names[HK_BACKEND_COUNT] = {
 	[HK_BACKEND_LAZY] = "lazy",
@@ -38,16 +94,161 @@ int hk_backend_parse(const char *name, enum hk_backend_id *out)
 
 enum hk_backend_id hk_backend_demote(enum hk_backend_id b)
 {
-	(void)b;
-	return HK_BACKEND_LAZY;
+	switch (b) {
+	case HK_BACKEND_HUGETLB:
+		return HK_BACKEND_THP;
+	case HK_BACKEND_POPULATE:
+		return HK_BACKEND_MAP_POPULATE;
+	case HK_BACKEND_MAP_POPULATE:
+		return HK_BACKEND_TOUCH;
+	default:
+		return HK_BACKEND_LAZY;
+	}
+}
+
+static int hk_select_no(const struct hk_trial *t)
+{
+	return t->state == HK_FEAT_NO;
+}
+
+static int hk_select_thp_missing(const struct hk_caps *c, char *why, size_t size)
+{
+	if (c->thp_enabled == HK_THP_ABSENT)
+		hk_fmt(why, size, "THP absent (no sysfs transparent_hugepage)");
+	else if (c->thp_enabled != HK_THP_MADVISE && c->thp_enabled != HK_THP_ALWAYS)
+		hk_fmt(why, size, "THP enabled=%s", hk_thp_mode_name(c->thp_enabled));
+	else if (hk_select_no(&c->madv_hugepage))
+		hk_fmt(why, size, "MADV_HUGEPAGE rejected (errno %d)",
+		       c->madv_hugepage.err);
+	else
+		return 0;
+	return 1;
+}
+
+static const struct hk_hugepool *hk_select_default_pool(const struct hk_caps *c)
+{
+	for (int i = 0; i < c->npools; i++)
+		if (c->pools[i].size_kb == c->huge_default_kb)
+			return &c->pools[i];
+	return NULL;
+}
+
+static int hk_select_hugetlb_missing(const struct hk_caps *c, char *why,
+				     size_t size)
+{
+	const struct hk_hugepool *p = hk_select_default_pool(c);
+
+	if (!c->hugetlbfs_registered)
+		hk_fmt(why, size, "no hugetlbfs in this kernel");
+	else if (!p)
+		hk_fmt(why, size, "no hugetlb pool of %llu kB",
+		       (unsigned long long)c->huge_default_kb);
+	else if (p->free <= p->resv && p->overcommit <= p->surplus)
+		hk_fmt(why, size, "hugetlb pool empty (%llu kB pages: %ld free, %ld reserved, %ld total)",
+		       (unsigned long long)p->size_kb, p->free, p->resv, p->total);
+	else if (hk_select_no(&c->map_hugetlb))
+		hk_fmt(why, size, "MAP_HUGETLB failed (errno %d)", c->map_hugetlb.err);
+	else
+		return 0;
+	return 1;
+}
+
+/* 1 and why filled when the probe found b's feature missing. */
+static int hk_select_missing(const struct hk_caps *c, enum hk_backend_id b,
+			     char *why, size_t size)
+{
+	switch (b) {
+	case HK_BACKEND_POPULATE:
+		if (!hk_select_no(&c->populate_write))
+			return 0;
+		hk_fmt(why, size, "MADV_POPULATE_WRITE failed (errno %d, kernel %d.%d.%d)",
+		       c->populate_write.err, c->kmajor, c->kminor, c->kpatch);
+		return 1;
+	case HK_BACKEND_MAP_POPULATE:
+		if (!hk_select_no(&c->map_populate))
+			return 0;
+		hk_fmt(why, size, "MAP_POPULATE failed (errno %d)", c->map_populate.err);
+		return 1;
+	case HK_BACKEND_THP:
+		return hk_select_thp_missing(c, why, size);
+	case HK_BACKEND_HUGETLB:
+		return hk_select_hugetlb_missing(c, why, size);
+	default:
+		return 0;
+	}
+}
+
+static enum hk_backend_id hk_select_auto(const struct hk_caps *c, char *reason)
+{
+	char why[HK_REASON_MAX];
+
+	if (hk_select_thp_missing(c, why, sizeof(why))) {
+		hk_fmt(reason, HK_REASON_MAX, "auto: %s: lazy 4 KiB pages, faulted on first touch", why);
+		return HK_BACKEND_LAZY;
+	}
+	if (c->thp_pmd_size > HK_SELECT_THP_MAX_PMD) {
+		hk_fmt(reason, HK_REASON_MAX,
+		       "auto: THP page %zu KiB > %zu KiB superslab: lazy",
+		       c->thp_pmd_size >> 10, HK_SELECT_THP_MAX_PMD >> 10);
+		return HK_BACKEND_LAZY;
+	}
+	if (c->cgroup_mem_max < HK_SELECT_THP_MIN_CGROUP) {
+		hk_fmt(reason, HK_REASON_MAX,
+		       "auto: cgroup memory.max %llu MiB < %llu MiB, huge pages would inflate RSS: lazy",
+		       (unsigned long long)(c->cgroup_mem_max >> 20),
+		       (unsigned long long)(HK_SELECT_THP_MIN_CGROUP >> 20));
+		return HK_BACKEND_LAZY;
+	}
+	hk_fmt(reason, HK_REASON_MAX,
+	       "auto: THP %s and MADV_HUGEPAGE accepted: %zu KiB pages, 3-4x cheaper per touched MiB",
+	       hk_thp_mode_name(c->thp_enabled), c->thp_pmd_size >> 10);
+	return HK_BACKEND_THP;
+}
+
+static enum hk_backend_id hk_select_explicit(const struct hk_caps *c,
+					     enum hk_backend_id want,
+					     char *reason)
+{
+	char why[HK_REASON_MAX];
+	enum hk_backend_id b = want;
+
+	if (!hk_select_missing(c, want, why, sizeof(why))) {
+		hk_fmt(reason, HK_REASON_MAX, "HAKMEM_BACKEND=%s: requested, kernel %d.%d.%d",
+		       hk_backend_name(want), c->kmajor, c->kminor, c->kpatch);
+		return want;
+	}
+	do
+		b = hk_backend_demote(b);
+	while (hk_select_missing(c, b, reason, HK_REASON_MAX));
+	hk_fmt(reason, HK_REASON_MAX, "HAKMEM_BACKEND=%s, but %s: demoted to %s",
+	       hk_backend_name(want), why, hk_backend_name(b));
+	return b;
+}
+
+static enum hk_prefault hk_select_prefault(enum hk_backend_id b,
+					   enum hk_prefault asked)
+{
+	if (asked != HK_PREFAULT_UNSET)
+		return asked;
+	switch (b) {
+	case HK_BACKEND_POPULATE:
+	case HK_BACKEND_MAP_POPULATE:
+	case HK_BACKEND_TOUCH:
+		return HK_PREFAULT_POPULATE;
+	default:
+		return HK_PREFAULT_OFF;
+	}
 }
 
 void hk_select(const struct hk_caps *caps, const struct hk_select_in *in,
 	       struct hk_choice *out)
 {
-	(void)caps;
-	out->backend = in->backend == HK_BACKEND_AUTO ? HK_BACKEND_LAZY : in->backend;
-	out->purge = HK_PURGE_DONTNEED;
-	out->prefault = HK_PREFAULT_OFF;
-	hk_fmt(out->reason, sizeof(out->reason), "placeholder policy");
+	if (in->backend == HK_BACKEND_AUTO || (unsigned)in->backend >= HK_BACKEND_COUNT)
+		out->backend = hk_select_auto(caps, out->reason);
+	else
+		out->backend = hk_select_explicit(caps, in->backend, out->reason);
+	out->purge = out->backend != HK_BACKEND_HUGETLB &&
+			     caps->madv_free.state == HK_FEAT_YES
+		     ? HK_PURGE_FREE : HK_PURGE_DONTNEED;
+	out->prefault = hk_select_prefault(out->backend, in->prefault);
 }

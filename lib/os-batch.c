@@ -1,0 +1,311 @@
+/* os-batch.c: chunks for superslabs, carved from batch reservations and
+ * recycled through a small cache of freed chunks.
+ *
+ * Why batches: an aligned 2 MiB region costs an over-map and two munmap
+ * trims on kernels before 6.7; carving 2 MiB pieces from a 16-64 MiB
+ * aligned reservation pays that once per reservation, and a lazy
+ * reservation costs no memory until touched.  Why a cache: on a VM with
+ * free page reporting a fresh chunk can cost 10-20x a warm one
+ * (KERNEL-FACTS 2.5), and a reused chunk costs no fault at all.
+ *
+ * The lock (os.c) covers the tables only: mmap of a reservation happens
+ * under it (rare), commit, advice and prefault of a chunk outside it.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "kconst.h"
+#include "os-impl.h"
+
+#define HK_MIB ((size_t)1 << 20)
+#define HK_BATCH_MIN (16 * HK_MIB)	/* first reservation */
+#define HK_BATCH_MAX (64 * HK_MIB)	/* each next one doubles up to this */
+#define HK_BATCH_RANGES 8		/* reservations with room left */
+#define HK_CACHE_SLOTS 32
+#define HK_CACHE_BYTES (64 * HK_MIB)	/* cached chunks, at most */
+#define HK_CACHE_WARM (16 * HK_MIB)	/* kept unpurged; above, purged first */
+
+/* Unused reserved memory: reads as zero.  reserved_only: PROT_NONE
+ * address space, each piece needs a commit (mmap MAP_FIXED). */
+struct hk_batch_range {
+	char *p;
+	size_t len;
+	bool reserved_only;
+};
+
+/* A chunk given back by hk_os_chunk_free. */
+struct hk_batch_cached {
+	char *p;
+	size_t len;
+	bool zeroed;	/* purged with MADV_DONTNEED: reads as zero */
+};
+
+static struct hk_batch_range hk_batch_ranges[HK_BATCH_RANGES];
+static int hk_batch_nranges;
+static struct hk_batch_cached hk_batch_cache[HK_CACHE_SLOTS];
+static int hk_batch_ncached;
+static size_t hk_batch_cached_bytes;
+static size_t hk_batch_next = HK_BATCH_MIN;
+static uint64_t hk_batch_handed;	/* bytes of fresh chunks handed out */
+
+/* Under the lock; atomic because hk_os_chunk_free peeks without it. */
+static void hk_batch_cached_add(size_t delta)
+{
+	__atomic_store_n(&hk_batch_cached_bytes, hk_batch_cached_bytes + delta,
+			 __ATOMIC_RELAXED);
+}
+
+/* Most recently freed first: the warmest in cache and TLB. */
+static bool hk_batch_cache_take(size_t len, void **out, bool *zeroed)
+{
+	for (int i = hk_batch_ncached - 1; i >= 0; i--) {
+		if (hk_batch_cache[i].len != len)
+			continue;
+		*out = hk_batch_cache[i].p;
+		*zeroed = hk_batch_cache[i].zeroed;
+		for (; i < hk_batch_ncached - 1; i++)
+			hk_batch_cache[i] = hk_batch_cache[i + 1];
+		hk_batch_ncached--;
+		hk_batch_cached_add(-len);
+		return true;
+	}
+	return false;
+}
+
+static bool hk_batch_range_take(size_t len, char **out, bool *reserved_only)
+{
+	for (int i = 0; i < hk_batch_nranges; i++) {
+		struct hk_batch_range *r = &hk_batch_ranges[i];
+
+		if (r->len < len)
+			continue;
+		*out = r->p;
+		*reserved_only = r->reserved_only;
+		r->p += len;
+		r->len -= len;
+		if (r->len == 0)
+			*r = hk_batch_ranges[--hk_batch_nranges];
+		return true;
+	}
+	return false;
+}
+
+/* Full table: the smallest range goes back to the OS (rare: it takes
+ * eight reservations each left with room). */
+static void hk_batch_range_add(char *p, size_t len, bool reserved_only)
+{
+	int slot = hk_batch_nranges;
+
+	if (slot == HK_BATCH_RANGES) {
+		slot = 0;
+		for (int i = 1; i < HK_BATCH_RANGES; i++)
+			if (hk_batch_ranges[i].len < hk_batch_ranges[slot].len)
+				slot = i;
+		hk_os_sys_unmap(hk_batch_ranges[slot].p, hk_batch_ranges[slot].len);
+	} else {
+		hk_batch_nranges++;
+	}
+	hk_batch_ranges[slot] = (struct hk_batch_range){ p, len, reserved_only };
+}
+
+/* A new reservation of at least len, from the backend in force.  Under
+ * vm.overcommit_memory=2 every private writable byte is charged at mmap
+ * time, so the reservation is address space only and each chunk is
+ * committed by itself.  Called with the lock held. */
+static int hk_batch_reserve(size_t len)
+{
+	bool strict = hk_os_caps()->overcommit == 2;
+	size_t size = len > hk_batch_next ? len : hk_batch_next;
+	const struct hk_os_backend *b;
+	bool reserved_only;
+	void *p;
+	int err;
+
+	for (;;) {
+		b = hk_os_current();
+		reserved_only = b->commit || strict;
+		err = reserved_only ? hk_os_sys_reserve(size, HK_CHUNK_SIZE, &p)
+				    : b->acquire(size, HK_CHUNK_SIZE, &p);
+		if (!err)
+			break;
+		HK_OS_COUNT(b->id, failures, 1);
+		if (hk_os_demotable(b, err))
+			hk_os_demote(b, "acquire", err);
+		else if (size > len)
+			size = len;
+		else
+			return err;
+	}
+	if (!reserved_only) {
+		HK_OS_COUNT(b->id, regions, 1);
+		HK_OS_COUNT(b->id, bytes, size);
+	}
+	if (size >= hk_batch_next && hk_batch_next < HK_BATCH_MAX)
+		hk_batch_next *= 2;
+	hk_batch_range_add(p, size, reserved_only);
+	return 0;
+}
+
+/* Make a carved piece usable: commit it where the range is only
+ * reserved or the backend's mapping is what commits (MAP_POPULATE,
+ * MAP_HUGETLB), demoting along the chain when that fails.  An early
+ * chunk is committed plainly. */
+static int hk_batch_commit(char *p, size_t len, bool reserved_only, bool early)
+{
+	const struct hk_os_backend *b;
+	int (*commit)(void *, size_t);
+	int err;
+
+	for (;;) {
+		b = hk_os_current();
+		commit = early ? NULL : b->commit;
+		if (!commit && !reserved_only)
+			return 0;
+		err = commit ? commit(p, len) : hk_os_sys_fixed(p, len, 0);
+		if (!err)
+			break;
+		HK_OS_COUNT(b->id, failures, 1);
+		if (!commit || !hk_os_demotable(b, err))
+			return err;
+		hk_os_demote(b, "commit", err);
+	}
+	HK_OS_COUNT(b->id, regions, 1);
+	HK_OS_COUNT(b->id, bytes, len);
+	return 0;
+}
+
+/* Huge pages only for chunks past the first HK_OS_LAZY_BYTES (see os.h);
+ * a chunk committed by its own mmap lost the reservation's advice. */
+static void hk_batch_advise(char *p, size_t len, bool reserved_only, bool early)
+{
+	bool thp = hk_os_current()->id == HK_BACKEND_THP;
+
+	if (early && (thp || hk_os_thp_always()))
+		hk_os_sys_advise(p, len, MADV_NOHUGEPAGE);
+	else if (!early && thp && reserved_only)
+		hk_os_sys_advise(p, len, MADV_HUGEPAGE);
+}
+
+/* HAKMEM_SS_PREFAULT as resolved by select; populate failing with an
+ * error a plainer backend would not hit demotes; any other failure (a
+ * real ENOMEM) leaves the chunk lazy, which is still correct memory. */
+static void hk_batch_prefault(char *p, size_t len)
+{
+	enum hk_prefault mode = hk_os_choice()->prefault;
+	const struct hk_os_backend *b;
+	int err;
+
+	if (mode == HK_PREFAULT_OFF || mode == HK_PREFAULT_UNSET)
+		return;
+	for (;;) {
+		b = hk_os_current();
+		err = b->prefault(p, len);
+		if (!err) {
+			HK_OS_COUNT(b->id, prefaults, 1);
+			break;
+		}
+		HK_OS_COUNT(b->id, failures, 1);
+		if (!hk_os_demotable(b, err))
+			break;
+		hk_os_demote(b, "prefault", err);
+	}
+	if (mode == HK_PREFAULT_TOUCH)
+		hk_os_sys_touch(p, len);
+}
+
+/* A fresh piece of len bytes: carve, commit, advise, prefault. */
+static int hk_batch_fresh(size_t len, void **out)
+{
+	bool reserved_only = false, early;
+	char *p = NULL;
+	int err = 0;
+
+	hk_os_lock();
+	if (!hk_batch_range_take(len, &p, &reserved_only)) {
+		err = hk_batch_reserve(len);
+		if (!err)
+			hk_batch_range_take(len, &p, &reserved_only);
+	}
+	early = hk_batch_handed < HK_OS_LAZY_BYTES;
+	if (!err)
+		hk_batch_handed += len;
+	hk_os_unlock();
+	if (err)
+		return err;
+	err = hk_batch_commit(p, len, reserved_only, early);
+	if (err) {
+		hk_os_sys_unmap(p, len);
+		return err;
+	}
+	hk_batch_advise(p, len, reserved_only, early);
+	if (!early)
+		hk_batch_prefault(p, len);
+	*out = p;
+	return 0;
+}
+
+int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
+{
+	enum hk_backend_id id = hk_os_current()->id;
+	bool hit;
+
+	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
+	if (len == 0)
+		return ENOMEM;
+	hk_os_lock();
+	hit = hk_batch_cache_take(len, out, fresh);
+	hk_os_unlock();
+	if (hit) {
+		HK_OS_COUNT(id, cache_hits, 1);
+	} else {
+		if (hk_batch_fresh(len, out))
+			return ENOMEM;
+		*fresh = true;
+	}
+	HK_OS_COUNT(hk_os_current()->id, chunks, 1);
+	return 0;
+}
+
+void hk_os_chunk_free(void *p, size_t len)
+{
+	bool zeroed = false, keep;
+
+	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
+	/* Past the warm share, purge before caching (outside the lock; the
+	 * racy read only decides whether a purge is worth it). */
+	if (__atomic_load_n(&hk_batch_cached_bytes, __ATOMIC_RELAXED) >= HK_CACHE_WARM)
+		hk_os_purge(p, len, &zeroed);
+	hk_os_lock();
+	keep = hk_batch_ncached < HK_CACHE_SLOTS &&
+	       hk_batch_cached_bytes + len <= HK_CACHE_BYTES;
+	if (keep) {
+		hk_batch_cache[hk_batch_ncached++] =
+			(struct hk_batch_cached){ p, len, zeroed };
+		hk_batch_cached_add(len);
+	}
+	hk_os_unlock();
+	if (!keep && hk_os_sys_unmap(p, len) == 0)
+		HK_OS_COUNT(hk_os_current()->id, released, len);
+}
+
+size_t hk_os_chunk_trim(void)
+{
+	struct hk_batch_cached c;
+	size_t total = 0;
+
+	for (;;) {
+		hk_os_lock();
+		if (hk_batch_ncached == 0) {
+			hk_os_unlock();
+			return total;
+		}
+		c = hk_batch_cache[--hk_batch_ncached];
+		hk_batch_cached_add(-c.len);
+		hk_os_unlock();
+		if (hk_os_sys_unmap(c.p, c.len) == 0) {
+			HK_OS_COUNT(hk_os_current()->id, released, c.len);
+			total += c.len;
+		}
+	}
+}

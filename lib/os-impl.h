@@ -1,0 +1,61 @@
+/* os-impl.h: what the OS layer's own files share and nobody else uses.
+ *
+ * os-sys.c: the system calls every backend is built from (each returns 0
+ * or an errno value and preserves errno).  os.c: the layer's lock, the
+ * demotion step and the counters, which os-batch.c drives.
+ */
+#ifndef HK_OS_IMPL_H
+#define HK_OS_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "os.h"
+
+/* os-sys.c */
+
+/* An anonymous private read-write mapping of len bytes aligned to align,
+ * with extra mmap flags (MAP_POPULATE, MAP_HUGETLB...).  Plain mmap is
+ * tried first (6.7+ kernels align PMD-multiple lengths; hugetlb mappings
+ * are always aligned to their page size); otherwise len + align is
+ * over-reserved PROT_NONE and trimmed, and the aligned middle is mapped
+ * with MAP_FIXED, so slack is never populated nor taken from a pool. */
+int hk_os_sys_map(size_t len, size_t align, int flags, void **out);
+/* Address space only: PROT_NONE, aligned as hk_os_sys_map. */
+int hk_os_sys_reserve(size_t len, size_t align, void **out);
+/* Map [p, p+len) read-write over whatever is there (MAP_FIXED). */
+int hk_os_sys_fixed(void *p, size_t len, int flags);
+int hk_os_sys_unmap(void *p, size_t len);
+int hk_os_sys_advise(void *p, size_t len, int advice);
+/* One write per page that leaves the contents as they are. */
+int hk_os_sys_touch(void *p, size_t len);
+/* MADV_POPULATE_WRITE where the kernel has it, else the touch loop. */
+int hk_os_sys_populate_or_touch(void *p, size_t len);
+/* Purge with the advice in force (hk_os_purge_mode); MADV_FREE failing
+ * with EINVAL retries with MADV_DONTNEED, and makes DONTNEED the advice
+ * from then on unless hugetlb memory (which refuses MADV_FREE) exists.
+ * *zeroed: the range reads as zero afterwards. */
+int hk_os_sys_purge_z(void *p, size_t len, bool *zeroed);
+int hk_os_sys_purge(void *p, size_t len);
+extern int hk_os_purge_mode;		/* enum hk_purge */
+extern size_t hk_os_page;		/* the page size, set by hk_os_init */
+
+/* os.c */
+
+void hk_os_lock(void);
+void hk_os_unlock(void);
+/* b failed with err: is that an error a plainer backend would not hit? */
+bool hk_os_demotable(const struct hk_os_backend *b, int err);
+/* Move the current backend from b one step down the chain (once: a
+ * second caller that saw the same b finds it done), count it and say it
+ * under HAKMEM_VERBOSE.  Returns the backend now in force. */
+const struct hk_os_backend *hk_os_demote(const struct hk_os_backend *b,
+					 const char *what, int err);
+/* Whether THP is "always": large maps and early chunks then get
+ * MADV_NOHUGEPAGE. */
+bool hk_os_thp_always(void);
+void hk_os_count(enum hk_backend_id id, size_t field, uint64_t n);
+#define HK_OS_COUNT(id, field, n) \
+	hk_os_count((id), offsetof(struct hk_os_counters, field), (n))
+
+#endif /* HK_OS_IMPL_H */

@@ -1,0 +1,61 @@
+/* os-map.c: mappings for large objects.  Whatever the backend, these are
+ * lazy 4 KiB pages: a large object is sparse or of unknown density until
+ * proved otherwise, and only what is touched should cost (KERNEL-FACTS
+ * 3.2).  In THP "always" mode they get MADV_NOHUGEPAGE, or one touch
+ * would cost 2 MiB of RSS.  Not a hot path (the allocator caches large
+ * blocks), so larger alignments may over-map and trim. */
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "kconst.h"
+#include "os-impl.h"
+
+int hk_os_map(size_t len, size_t align, void **out)
+{
+	void *p;
+	int err;
+
+	hk_os_init();
+	if (align < hk_os_page)
+		align = hk_os_page;
+	len = (len + hk_os_page - 1) & ~(hk_os_page - 1);
+	if (len == 0 || (align & (align - 1)))
+		return ENOMEM;
+	err = hk_os_sys_map(len, align, 0, &p);
+	if (err) {
+		HK_OS_COUNT(HK_BACKEND_LAZY, failures, 1);
+		return ENOMEM;
+	}
+	if (hk_os_thp_always())
+		hk_os_sys_advise(p, len, MADV_NOHUGEPAGE);
+	HK_OS_COUNT(HK_BACKEND_LAZY, regions, 1);
+	HK_OS_COUNT(HK_BACKEND_LAZY, bytes, len);
+	*out = p;
+	return 0;
+}
+
+void hk_os_unmap(void *p, size_t len)
+{
+	len = (len + hk_os_page - 1) & ~(hk_os_page - 1);
+	if (hk_os_sys_unmap(p, len) == 0)
+		HK_OS_COUNT(HK_BACKEND_LAZY, released, len);
+}
+
+int hk_os_remap(void *p, size_t oldlen, size_t newlen, void **out)
+{
+	int saved = errno, err = 0;
+	void *q;
+
+	oldlen = (oldlen + hk_os_page - 1) & ~(hk_os_page - 1);
+	newlen = (newlen + hk_os_page - 1) & ~(hk_os_page - 1);
+	if (newlen == 0)
+		return EINVAL;
+	/* The new tail inherits the VMA's advice, MADV_NOHUGEPAGE included. */
+	q = mremap(p, oldlen, newlen, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED)
+		err = errno;
+	else
+		*out = q;
+	errno = saved;
+	return err;
+}

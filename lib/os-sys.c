@@ -1,0 +1,187 @@
+/* os-sys.c: the system calls the backends are built from.
+ *
+ * Mechanism only: aligned anonymous mappings, reservations, madvise, the
+ * touch loop and the purge advice.  Which of these a backend uses, and
+ * what happens when one fails, is decided in os-*.c and os.c.  Every
+ * function returns 0 or an errno value and leaves errno as it found it.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <sys/mman.h>
+
+#include "kconst.h"
+#include "msg.h"
+#include "os-impl.h"
+
+int hk_os_purge_mode = HK_PURGE_DONTNEED;
+size_t hk_os_page = 4096;
+
+#define HK_ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+
+static int hk_os_sys_mmap(void *hint, size_t len, int prot, int flags, void **out)
+{
+	int saved = errno, err = 0;
+	void *p = mmap(hint, len, prot, HK_ANON | flags, -1, 0);
+
+	if (p == MAP_FAILED)
+		err = errno;
+	else
+		*out = p;
+	errno = saved;
+	return err;
+}
+
+int hk_os_sys_unmap(void *p, size_t len)
+{
+	int saved = errno, err = 0;
+
+	if (len && munmap(p, len) != 0)
+		err = errno;
+	errno = saved;
+	return err;
+}
+
+static bool hk_os_aligned(const void *p, size_t align)
+{
+	return ((uintptr_t)p & (align - 1)) == 0;
+}
+
+/* Over-reserve PROT_NONE and keep the aligned middle: one trim per
+ * reservation, never per chunk. */
+static int hk_os_sys_reserve_trim(size_t len, size_t align, void **out)
+{
+	size_t span = len + align - hk_os_page;
+	char *p = NULL, *a;
+	int err;
+
+	err = hk_os_sys_mmap(NULL, span, PROT_NONE, MAP_NORESERVE, (void **)&p);
+	if (err)
+		return err;
+	a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+	hk_os_sys_unmap(p, (size_t)(a - p));
+	hk_os_sys_unmap(a + len, (size_t)(p + span - (a + len)));
+	*out = a;
+	return 0;
+}
+
+int hk_os_sys_reserve(size_t len, size_t align, void **out)
+{
+	void *p = NULL;
+	int err;
+
+	err = hk_os_sys_mmap(NULL, len, PROT_NONE, MAP_NORESERVE, &p);
+	if (err || hk_os_aligned(p, align)) {
+		if (!err)
+			*out = p;
+		return err;
+	}
+	hk_os_sys_unmap(p, len);
+	return hk_os_sys_reserve_trim(len, align, out);
+}
+
+int hk_os_sys_fixed(void *p, size_t len, int flags)
+{
+	void *q;
+
+	return hk_os_sys_mmap(p, len, PROT_READ | PROT_WRITE, MAP_FIXED | flags, &q);
+}
+
+int hk_os_sys_map(size_t len, size_t align, int flags, void **out)
+{
+	bool commits = flags & (MAP_POPULATE | MAP_HUGETLB);
+	void *p = NULL;
+	int err;
+
+	/* A misaligned MAP_POPULATE try would populate memory only to
+	 * unmap it: reserve first.  Hugetlb maps come aligned to the huge
+	 * page, which is all a chunk needs. */
+	if (!commits || align <= hk_os_page ||
+	    ((flags & MAP_HUGETLB) && align <= HK_CHUNK_SIZE)) {
+		err = hk_os_sys_mmap(NULL, len, PROT_READ | PROT_WRITE, flags, &p);
+		if (err || hk_os_aligned(p, align)) {
+			if (!err)
+				*out = p;
+			return err;
+		}
+		hk_os_sys_unmap(p, len);
+	}
+	err = hk_os_sys_reserve_trim(len, align, &p);
+	if (err)
+		return err;
+	err = hk_os_sys_fixed(p, len, flags);
+	if (err) {
+		hk_os_sys_unmap(p, len);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+int hk_os_sys_advise(void *p, size_t len, int advice)
+{
+	int saved = errno, err = 0;
+
+	while (madvise(p, len, advice) != 0) {
+		err = errno;
+		/* MADV_POPULATE_* may be interrupted by a signal. */
+		if (err != EINTR && err != EAGAIN)
+			break;
+		err = 0;
+	}
+	errno = saved;
+	return err;
+}
+
+int hk_os_sys_touch(void *p, size_t len)
+{
+	/* An atomic or of zero is a write access (one write fault, no copy
+	 * of the zero page first) that cannot change what is there. */
+	for (size_t off = 0; off < len; off += hk_os_page)
+		__atomic_fetch_or((volatile char *)p + off, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int hk_os_sys_populate_or_touch(void *p, size_t len)
+{
+	static int no_populate;
+	int err;
+
+	if (!__atomic_load_n(&no_populate, __ATOMIC_RELAXED)) {
+		err = hk_os_sys_advise(p, len, MADV_POPULATE_WRITE);
+		if (err != EINVAL)
+			return err;
+		/* Before 5.14: the touch loop does the same work by faults. */
+		__atomic_store_n(&no_populate, 1, __ATOMIC_RELAXED);
+	}
+	return hk_os_sys_touch(p, len);
+}
+
+int hk_os_sys_purge_z(void *p, size_t len, bool *zeroed)
+{
+	struct hk_os_counters huge;
+	int err;
+
+	*zeroed = false;
+	if (__atomic_load_n(&hk_os_purge_mode, __ATOMIC_RELAXED) == HK_PURGE_FREE) {
+		err = hk_os_sys_advise(p, len, MADV_FREE);
+		if (err != EINVAL)
+			return err;
+		/* Before 4.5, or a hugetlb range.  The latter says nothing
+		 * about the kernel, so only switch for good when no hugetlb
+		 * memory was ever acquired. */
+		hk_os_counters(HK_BACKEND_HUGETLB, &huge);
+		if (huge.bytes == 0 && __atomic_exchange_n(&hk_os_purge_mode,
+				HK_PURGE_DONTNEED, __ATOMIC_RELAXED) == HK_PURGE_FREE)
+			hk_verbose("purge: MADV_FREE failed (EINVAL), using MADV_DONTNEED");
+	}
+	err = hk_os_sys_advise(p, len, MADV_DONTNEED);
+	*zeroed = err == 0;
+	return err;
+}
+
+int hk_os_sys_purge(void *p, size_t len)
+{
+	bool zeroed;
+
+	return hk_os_sys_purge_z(p, len, &zeroed);
+}

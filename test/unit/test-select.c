@@ -1,0 +1,263 @@
+/* test-select: the backend policy against a table of made-up machines.
+ * Each row: a machine, HAKMEM_BACKEND and HAKMEM_SS_PREFAULT in, and the
+ * backend, purge, prefault and a piece of the reason out. */
+#include <errno.h>
+#include <string.h>
+
+#include "select.h"
+#include "tap.h"
+
+#define MiB ((uint64_t)1 << 20)
+
+/* This machine: 6.18, THP madvise, every trial yes, hugetlbfs with an
+ * empty pool, root, no cgroup limit. */
+static void m_this(struct hk_caps *c)
+{
+	static const struct hk_trial yes = { HK_FEAT_YES, 0 };
+
+	memset(c, 0, sizeof(*c));
+	strcpy(c->release, "6.18.44-fc-v669");
+	c->kmajor = 6, c->kminor = 18, c->kpatch = 44;
+	c->page_size = 4096, c->ncpu = 2;
+	c->populate_write = c->populate_read = c->map_populate = yes;
+	c->madv_free = c->fixed_noreplace = c->madv_hugepage = yes;
+	c->thp_enabled = HK_THP_MADVISE, c->thp_defrag = HK_DEFRAG_MADVISE;
+	c->thp_pmd_size = 2 * MiB;
+	c->hugetlbfs_registered = 1, c->huge_default_kb = 2048, c->npools = 2;
+	c->pools[0].size_kb = 2048, c->pools[1].size_kb = 1048576;
+	c->map_hugetlb = (struct hk_trial){ HK_FEAT_NO, ENOMEM };
+	c->memlock_cur = c->memlock_max = 8 * MiB;
+	c->overcommit = 0, c->max_map_count = 65530;
+	c->cgroup_mem_max = UINT64_MAX;
+	c->cap_ipc_lock = c->cap_sys_admin = 1;
+}
+
+static void m_old_nopop(struct hk_caps *c)	/* 5.10: no MADV_POPULATE_* */
+{
+	m_this(c);
+	c->kmajor = 5, c->kminor = 10, c->kpatch = 0;
+	c->populate_write = c->populate_read = (struct hk_trial){ HK_FEAT_NO, EINVAL };
+}
+
+static void m_rhel7(struct hk_caps *c)	/* 3.10: no populate, no MADV_FREE */
+{
+	m_old_nopop(c);
+	c->kmajor = 3, c->kminor = 10;
+	c->madv_free = (struct hk_trial){ HK_FEAT_NO, EINVAL };
+	c->fixed_noreplace = (struct hk_trial){ HK_FEAT_NO, 0 };
+	c->thp_enabled = HK_THP_ALWAYS;
+}
+
+static void m_nompop(struct hk_caps *c)	/* neither populate works */
+{
+	m_old_nopop(c);
+	c->map_populate = (struct hk_trial){ HK_FEAT_NO, 0 };
+}
+
+static void m_thp_never(struct hk_caps *c) { m_this(c); c->thp_enabled = HK_THP_NEVER; }
+static void m_thp_always(struct hk_caps *c) { m_this(c); c->thp_enabled = HK_THP_ALWAYS; }
+
+static void m_thp_absent(struct hk_caps *c)
+{
+	m_this(c);
+	c->thp_enabled = HK_THP_ABSENT, c->thp_defrag = HK_DEFRAG_ABSENT;
+	c->madv_hugepage = (struct hk_trial){ HK_FEAT_NO, EINVAL };
+}
+
+static void m_hugepage_refused(struct hk_caps *c)
+{
+	m_this(c);
+	c->madv_hugepage = (struct hk_trial){ HK_FEAT_NO, EINVAL };
+}
+
+static void m_pool_full(struct hk_caps *c)
+{
+	m_this(c);
+	c->pools[0].total = 512, c->pools[0].free = 500, c->pools[0].resv = 10;
+	c->map_hugetlb = (struct hk_trial){ HK_FEAT_YES, 0 };
+}
+
+static void m_pool_reserved(struct hk_caps *c)	/* every free page reserved */
+{
+	m_pool_full(c);
+	c->pools[0].free = c->pools[0].resv = 10;
+	c->map_hugetlb = (struct hk_trial){ HK_FEAT_NO, ENOMEM };
+}
+
+static void m_pool_overcommit(struct hk_caps *c)	/* empty, surplus allowed */
+{
+	m_this(c);
+	c->pools[0].overcommit = 8;
+	c->map_hugetlb = (struct hk_trial){ HK_FEAT_YES, 0 };
+}
+
+static void m_pool_eperm(struct hk_caps *c)	/* pages, but the trial failed */
+{
+	m_pool_full(c);
+	c->map_hugetlb = (struct hk_trial){ HK_FEAT_NO, EPERM };
+}
+
+static void m_no_hugetlbfs(struct hk_caps *c)
+{
+	m_this(c);
+	c->hugetlbfs_registered = 0, c->huge_default_kb = 0, c->npools = 0;
+	c->map_hugetlb = (struct hk_trial){ HK_FEAT_NO, ENOSYS };
+}
+
+static void m_user(struct hk_caps *c)	/* no CAP_IPC_LOCK, 64 KiB memlock, pool full */
+{
+	m_pool_full(c);
+	c->cap_ipc_lock = c->cap_sys_admin = 0;
+	c->memlock_cur = c->memlock_max = 64 << 10;
+}
+
+static void m_arm64_64k(struct hk_caps *c)	/* 64 KiB pages: 512 MiB PMD */
+{
+	m_this(c);
+	c->page_size = 65536, c->thp_pmd_size = 512 * MiB;
+}
+
+static void m_container(struct hk_caps *c) { m_this(c); c->cgroup_mem_max = 512 * MiB; c->cgroup_version = 2; }
+static void m_container_2g(struct hk_caps *c) { m_container(c); c->cgroup_mem_max = 2048 * MiB; }
+
+static void m_no_trials(struct hk_caps *c)	/* a captured tree without trials */
+{
+	m_old_nopop(c);
+	memset(&c->populate_write, 0, sizeof(c->populate_write));
+	memset(&c->madv_free, 0, sizeof(c->madv_free));
+}
+
+#define A HK_BACKEND_AUTO
+#define LAZY HK_BACKEND_LAZY
+#define TOUCH HK_BACKEND_TOUCH
+#define MAPP HK_BACKEND_MAP_POPULATE
+#define POP HK_BACKEND_POPULATE
+#define THP HK_BACKEND_THP
+#define HUGE HK_BACKEND_HUGETLB
+#define FREE HK_PURGE_FREE
+#define DONT HK_PURGE_DONTNEED
+#define U HK_PREFAULT_UNSET
+#define P0 HK_PREFAULT_OFF
+#define P1 HK_PREFAULT_POPULATE
+#define P2 HK_PREFAULT_TOUCH
+
+static const struct row {
+	const char *machine;
+	void (*make)(struct hk_caps *c);
+	enum hk_backend_id in;
+	enum hk_prefault pf_in;
+	enum hk_backend_id out;
+	enum hk_purge purge;
+	enum hk_prefault pf;
+	const char *reason;
+} rows[] = {
+	{ "this", m_this, A, U, THP, FREE, P0, "auto: THP madvise and MADV_HUGEPAGE accepted: 2048 KiB" },
+	{ "this", m_this, A, P0, THP, FREE, P0, "auto: THP madvise" },
+	{ "this", m_this, A, P1, THP, FREE, P1, "auto: THP" },
+	{ "this", m_this, A, P2, THP, FREE, P2, "auto: THP" },
+	{ "this", m_this, LAZY, U, LAZY, FREE, P0, "HAKMEM_BACKEND=lazy: requested, kernel 6.18.44" },
+	{ "this", m_this, LAZY, P1, LAZY, FREE, P1, "requested" },
+	{ "this", m_this, LAZY, P2, LAZY, FREE, P2, "requested" },
+	{ "this", m_this, POP, U, POP, FREE, P1, "HAKMEM_BACKEND=populate: requested" },
+	{ "this", m_this, POP, P0, POP, FREE, P0, "requested" },
+	{ "this", m_this, MAPP, U, MAPP, FREE, P1, "HAKMEM_BACKEND=map_populate: requested" },
+	{ "this", m_this, TOUCH, U, TOUCH, FREE, P1, "HAKMEM_BACKEND=touch: requested" },
+	{ "this", m_this, THP, P1, THP, FREE, P1, "HAKMEM_BACKEND=thp: requested" },
+	{ "this (pool empty)", m_this, HUGE, U, THP, FREE, P0,
+	  "HAKMEM_BACKEND=hugetlb, but hugetlb pool empty (2048 kB pages: 0 free, 0 reserved, 0 total): demoted to thp" },
+	{ "5.10 no populate", m_old_nopop, A, U, THP, FREE, P0, "auto: THP madvise" },
+	{ "5.10 no populate", m_old_nopop, POP, U, MAPP, FREE, P1,
+	  "HAKMEM_BACKEND=populate, but MADV_POPULATE_WRITE failed (errno 22, kernel 5.10.0): demoted to map_populate" },
+	{ "3.10", m_rhel7, A, U, THP, DONT, P0, "auto: THP always" },
+	{ "3.10", m_rhel7, POP, U, MAPP, DONT, P1, "kernel 3.10.0): demoted to map_populate" },
+	{ "3.10", m_rhel7, POP, P2, MAPP, DONT, P2, "MADV_POPULATE_WRITE failed (errno 22" },
+	{ "3.10", m_rhel7, LAZY, U, LAZY, DONT, P0, "requested" },
+	{ "no populate at all", m_nompop, POP, U, TOUCH, FREE, P1, "MADV_POPULATE_WRITE failed (errno 22, kernel 5.10.0): demoted to touch" },
+	{ "no populate at all", m_nompop, MAPP, U, TOUCH, FREE, P1, "HAKMEM_BACKEND=map_populate, but MAP_POPULATE failed (errno 0): demoted to touch" },
+	{ "THP never", m_thp_never, A, U, LAZY, FREE, P0, "auto: THP enabled=never: lazy 4 KiB pages" },
+	{ "THP never", m_thp_never, THP, U, LAZY, FREE, P0, "HAKMEM_BACKEND=thp, but THP enabled=never: demoted to lazy" },
+	{ "THP never", m_thp_never, A, P1, LAZY, FREE, P1, "THP enabled=never" },
+	{ "THP always", m_thp_always, A, U, THP, FREE, P0, "auto: THP always and MADV_HUGEPAGE accepted" },
+	{ "THP absent", m_thp_absent, A, U, LAZY, FREE, P0, "auto: THP absent" },
+	{ "THP absent", m_thp_absent, THP, U, LAZY, FREE, P0, "but THP absent (no sysfs transparent_hugepage): demoted to lazy" },
+	{ "THP absent", m_thp_absent, HUGE, U, LAZY, FREE, P0, "hugetlb pool empty" },
+	{ "arm64 64 KiB pages", m_arm64_64k, A, U, LAZY, FREE, P0, "auto: THP page 524288 KiB > 2048 KiB superslab: lazy" },
+	{ "arm64 64 KiB pages", m_arm64_64k, THP, U, THP, FREE, P0, "requested" },
+	{ "MADV_HUGEPAGE refused", m_hugepage_refused, A, U, LAZY, FREE, P0, "auto: MADV_HUGEPAGE rejected (errno 22)" },
+	{ "pool full", m_pool_full, A, U, THP, FREE, P0, "auto: THP madvise" },
+	{ "pool full", m_pool_full, HUGE, U, HUGE, DONT, P0, "HAKMEM_BACKEND=hugetlb: requested" },
+	{ "pool full", m_pool_full, HUGE, P1, HUGE, DONT, P1, "requested" },
+	{ "pool all reserved", m_pool_reserved, HUGE, U, THP, FREE, P0, "hugetlb pool empty (2048 kB pages: 10 free, 10 reserved, 512 total)" },
+	{ "pool overcommit", m_pool_overcommit, HUGE, U, HUGE, DONT, P0, "requested" },
+	{ "pool full, trial EPERM", m_pool_eperm, HUGE, U, THP, FREE, P0, "MAP_HUGETLB failed (errno 1): demoted to thp" },
+	{ "no hugetlbfs", m_no_hugetlbfs, HUGE, U, THP, FREE, P0, "but no hugetlbfs in this kernel: demoted to thp" },
+	{ "no hugetlbfs", m_no_hugetlbfs, A, U, THP, FREE, P0, "auto: THP" },
+	{ "no CAP_IPC_LOCK, 64 KiB memlock", m_user, A, U, THP, FREE, P0, "auto: THP madvise" },
+	{ "no CAP_IPC_LOCK, 64 KiB memlock", m_user, HUGE, U, HUGE, DONT, P0, "requested" },
+	{ "no CAP_IPC_LOCK, 64 KiB memlock", m_user, POP, U, POP, FREE, P1, "requested" },
+	{ "container 512 MiB", m_container, A, U, LAZY, FREE, P0, "auto: cgroup memory.max 512 MiB < 1024 MiB" },
+	{ "container 512 MiB", m_container, A, P1, LAZY, FREE, P1, "memory.max 512 MiB" },
+	{ "container 512 MiB", m_container, THP, U, THP, FREE, P0, "HAKMEM_BACKEND=thp: requested" },
+	{ "container 2 GiB", m_container_2g, A, U, THP, FREE, P0, "auto: THP madvise" },
+	{ "tree without trials", m_no_trials, POP, U, POP, DONT, P1, "requested" },
+};
+
+static void test_rows(void)
+{
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const struct row *r = &rows[i];
+		struct hk_select_in in = { r->in, r->pf_in };
+		struct hk_caps c;
+		struct hk_choice out;
+
+		r->make(&c);
+		memset(&out, 0x5a, sizeof(out));
+		hk_select(&c, &in, &out);
+		tap_ok(out.backend == r->out && out.purge == r->purge && out.prefault == r->pf &&
+		       strstr(out.reason, r->reason) && !strchr(out.reason, '\n'),
+		       "%s, %s, prefault %d -> %s, purge %s, prefault %d: %s", r->machine,
+		       hk_backend_name(r->in), r->pf_in, hk_backend_name(out.backend),
+		       out.purge == HK_PURGE_FREE ? "free" : "dontneed", out.prefault, out.reason);
+	}
+}
+
+/* auto never takes the pool, on any machine of the table. */
+static void test_auto_never_hugetlb(void)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct hk_select_in in = { A, U };
+		struct hk_caps c;
+		struct hk_choice out;
+
+		rows[i].make(&c);
+		hk_select(&c, &in, &out);
+		bad += out.backend == HUGE;
+	}
+	tap_ok(bad == 0, "auto never picks hugetlb (%d machines did)", bad);
+}
+
+static void test_chain(void)
+{
+	enum hk_backend_id b;
+
+	tap_ok(hk_backend_demote(HUGE) == THP && hk_backend_demote(THP) == LAZY,
+	       "chain: hugetlb -> thp -> lazy");
+	tap_ok(hk_backend_demote(POP) == MAPP && hk_backend_demote(MAPP) == TOUCH &&
+	       hk_backend_demote(TOUCH) == LAZY && hk_backend_demote(LAZY) == LAZY,
+	       "chain: populate -> map_populate -> touch -> lazy -> lazy");
+	for (int i = 0; i < HK_BACKEND_COUNT; i++)
+		if (hk_backend_parse(hk_backend_name((enum hk_backend_id)i), &b) || b != i)
+			break;
+	tap_ok(hk_backend_parse("auto", &b) == 0 && b == A && hk_backend_parse("fast", &b) == -1,
+	       "backend names parse back; unknown names are refused");
+}
+
+int main(void)
+{
+	test_rows();
+	test_auto_never_hugetlb();
+	test_chain();
+	return tap_done();
+}
