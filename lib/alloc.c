@@ -12,34 +12,24 @@
 
 /* ---- free of what the fast path does not handle -------------------- */
 
-/* Is p the start of a block of a slab of ss (allocated or free)? */
-static bool hk_is_block(struct hk_superslab *ss, void *p)
-{
-	unsigned slice = (unsigned)(((uintptr_t)p & HK_SS_MASK) >> HK_SLICE_SHIFT);
-	struct hk_slab *s;
-	char *start;
-
-	if (ss->slab_of[slice] == HK_SLOT_FREE)
-		return false;
-	s = hk_slab_of(ss, p);
-	start = (char *)ss + (s->slice ? (size_t)s->slice << HK_SLICE_SHIFT : HK_SS_HDR);
-	return (char *)p >= start && (char *)p < s->bump &&
-	       (size_t)((char *)p - start) % s->block == 0;
-}
-
 void hk_bad_free(const char *fn, void *p)
 {
 	uintptr_t seg = hk_segmap_get(p);
 
-	if ((seg & HK_SEG_SS) && hk_is_block(hk_ss_of(p), p))
+	if ((seg & HK_SEG_SS) && hk_slab_is_block(hk_slab_of(hk_ss_of(p), p), p) &&
+	    hk_block_is_free(p))
 		hk_fatal("%s(): double free detected: %p", fn, p);
 	if ((seg & HK_SEG_LARGE) && ((struct hk_large *)(seg & ~(uintptr_t)HK_SEG_KINDS))->user == NULL)
 		hk_fatal("%s(): double free detected: %p", fn, p);
 	hk_fatal("%s(): invalid pointer: %p", fn, p);
 }
 
-void hk_free_remote(struct hk_superslab *ss, struct hk_slab *s, void *p)
+static void hk_free_remote(struct hk_superslab *ss, struct hk_slab *s, void *p,
+			   const char *fn)
 {
+	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
+		hk_bad_free(fn, p);
+	((uintptr_t *)p)[1] = hk_free_key;
 	if (hk_slab_remote_push(s, p))
 		hk_heap_notify(ss, s);
 }
@@ -54,11 +44,21 @@ static struct hk_large *hk_large_of(void *p, uintptr_t seg, const char *fn)
 	return l;
 }
 
-void hk_free_other(void *p, uintptr_t seg, const char *fn)
+void hk_free_general(void *p, const char *fn)
 {
-	if (!p)
+	uintptr_t seg = hk_segmap_get(p);
+	struct hk_superslab *ss = hk_ss_of(p);
+	struct hk_heap *h = hk_tls_heap;
+
+	if (HK_LIKELY(seg & HK_SEG_SS)) {
+		if (ss->owner == h)
+			hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
+		else
+			hk_free_remote(ss, hk_slab_of(ss, p), p, fn);
 		return;
-	hk_large_free(hk_large_of(p, seg, fn), p);
+	}
+	if (p)
+		hk_large_free(hk_large_of(p, seg, fn), p);
 }
 
 /* ---- the API ------------------------------------------------------- */
@@ -70,10 +70,7 @@ HK_EXPORT void *hk_malloc(size_t size)
 
 HK_EXPORT void hk_free(void *p)
 {
-	int saved = errno;
-
 	hk_fast_free(p, "free");
-	errno = saved;
 }
 
 HK_EXPORT void hk_free_sized(void *p, size_t size)
@@ -89,21 +86,21 @@ HK_EXPORT void hk_free_aligned_sized(void *p, size_t alignment, size_t size)
 	hk_free(p);
 }
 
-/* Zeroed memory; blocks fresh from the OS are not cleared again. */
+/* Zeroed memory; blocks fresh from the OS are not cleared again: when
+ * the current slab has no free block the fast path takes the next one
+ * from the bump pointer, never used since the slab's memory was zero. */
 static void *hk_zalloc(size_t size)
 {
-	void *p;
 	struct hk_slab *s;
+	bool zero;
+	void *p;
 
 	if (size > HK_SMALL_MAX)
 		return hk_large_alloc(size, 0, true);
+	s = hk_tls_heap->cur[hk_size_class(size)];
+	zero = !s->free && s->bump < s->end && s->zero;
 	p = hk_fast_malloc(size);
-	if (!p)
-		return NULL;
-	s = hk_slab_of(hk_ss_of(p), p);
-	if (s->fresh)
-		*(void **)p = NULL;	/* the encoded next pointer */
-	else
+	if (p && !zero)
 		memset(p, 0, size);
 	return p;
 }
@@ -127,12 +124,11 @@ HK_EXPORT size_t hk_malloc_usable_size(void *p)
 		return 0;
 	seg = hk_segmap_get(p);
 	if (seg & HK_SEG_SS) {
-		struct hk_superslab *ss = hk_ss_of(p);
-		uint64_t bit, *w = hk_bit_word(ss, p, &bit);
+		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
 
-		if (!(*w & bit))
+		if (!hk_slab_is_block(s, p))
 			hk_bad_free("malloc_usable_size", p);
-		return hk_slab_of(ss, p)->block;
+		return s->block;
 	}
 	return hk_large_usable(hk_large_of(p, seg, "malloc_usable_size"), p);
 }
@@ -160,13 +156,11 @@ HK_EXPORT void *hk_realloc(void *p, size_t size)
 	}
 	seg = hk_segmap_get(p);
 	if (seg & HK_SEG_SS) {
-		struct hk_superslab *ss = hk_ss_of(p);
-		uint64_t bit, *w = hk_bit_word(ss, p, &bit);
-		uint32_t bs;
+		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
+		uint32_t bs = s->block;
 
-		if (!(*w & bit))
+		if (!hk_slab_is_block(s, p) || hk_block_is_free(p))
 			hk_bad_free("realloc", p);
-		bs = hk_slab_of(ss, p)->block;
 		if (size <= bs && (size > bs / 2 || bs <= 64))
 			return p;
 		return hk_realloc_move(p, bs, size);

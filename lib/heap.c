@@ -23,6 +23,7 @@
 HK_TLS struct hk_heap *hk_tls_heap = &hk_heap_empty;
 struct hk_slab hk_slab_empty;
 struct hk_heap hk_heap_empty = {
+	.hot = 1,
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
 };
 
@@ -62,16 +63,24 @@ static void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
 	s->prev = NULL;
 }
 
-/* Off the list, unless a remote free slipped in (then false). */
-static bool hk_heap_mark_full(struct hk_heap *h, struct hk_slab *s)
+/* Mark s full and ask for a notice of the next remote free, unless one
+ * slipped in already (then false: s has room after all). */
+static bool hk_slab_try_full(struct hk_slab *s)
 {
 	uintptr_t zero = 0;
 
 	if (!__atomic_compare_exchange_n(&s->remote, &zero, 1, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return false;
+	s->used |= HK_SLAB_FULL;
+	return true;
+}
+
+static bool hk_heap_mark_full(struct hk_heap *h, struct hk_slab *s)
+{
+	if (!hk_slab_try_full(s))
+		return false;
 	hk_list_remove(h, s);
-	s->flags |= HK_SLAB_FULL;
 	return true;
 }
 
@@ -79,7 +88,7 @@ static void hk_heap_unfull(struct hk_heap *h, struct hk_slab *s)
 {
 	uintptr_t one = 1;
 
-	s->flags &= (uint8_t)~HK_SLAB_FULL;
+	s->used &= ~HK_SLAB_FULL;
 	__atomic_compare_exchange_n(&s->remote, &one, 0, false,
 				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	hk_list_push(h, s);
@@ -149,7 +158,7 @@ static void hk_heap_drain(struct hk_heap *h)
 
 		__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
 		/* A notice can outlive the slab's stay in this heap. */
-		if (hk_ss_of(s)->owner == h && (s->flags & HK_SLAB_FULL))
+		if (hk_ss_of(s)->owner == h && (s->used & HK_SLAB_FULL))
 			hk_heap_unfull(h, s);
 		s = n;
 	}
@@ -170,10 +179,13 @@ static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 	}
 }
 
+static void hk_heap_tick(struct hk_heap *h);
+
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s)
 {
-	if (s->flags & HK_SLAB_FULL)
+	hk_heap_tick(h);
+	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
 	/* The head stays even when empty: a class that empties and fills
 	 * again must not give its slab back each time. */
@@ -189,16 +201,16 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
 	hk_ss_push(&h->ss, ss);
 	h->nss++;
-	for (unsigned i = 0; i < HK_SLICES; i++) {
+	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
 		if (ss->slab_of[i] != i)
 			continue;
 		hk_slab_collect(s);
-		s->flags = 0;
+		s->used &= ~HK_SLAB_FULL;
 		if (s->used == 0)
 			hk_heap_slab_release(h, ss, s);
-		else if (s->free || s->local || s->bump < s->end || !hk_heap_mark_full(h, s))
+		else if (hk_slab_refill(s) || !hk_slab_try_full(s))
 			hk_list_push(h, s);
 	}
 	hk_stat_add(HK_ST_SS_RECLAIM, 1);
@@ -240,6 +252,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	}
 	if (!ss->free_mask)
 		hk_ss_to_tail(h, ss);
+	h->hot = (uintptr_t)ss;
 	return s;
 }
 
@@ -259,6 +272,7 @@ static struct hk_heap *hk_heap_new(void)
 		if (h) {
 			for (unsigned c = 0; c < HK_NCLASS; c++)
 				h->cur[c] = &hk_slab_empty;
+			h->hot = 1;
 			h->next_all = hk_heap_all;
 			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
 		}
@@ -294,12 +308,12 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 	while (s && s != &hk_slab_empty) {
 		struct hk_slab *next = s->next;
 
-		if (s->free || hk_slab_refill(s)) {
+		if (hk_slab_refill(s)) {
 			if (s != h->cur[cls]) {
 				hk_list_remove(h, s);
 				hk_list_push(h, s);
 			}
-			return hk_slab_pop(s, s->free);
+			return hk_slab_alloc(s);
 		}
 		if (hk_heap_mark_full(h, s))
 			s = next;
@@ -308,8 +322,7 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 	if (!s)
 		return NULL;
 	hk_list_push(h, s);
-	hk_slab_refill(s);
-	return hk_slab_pop(s, s->free);
+	return hk_slab_alloc(s);
 }
 
 void *hk_heap_malloc_slow(size_t size)
@@ -347,6 +360,8 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 		    (force || hk_purge_due(ss->empty_since, now))) {
 			hk_ss_unlink(&h->ss, ss);
 			h->nss--;
+			if (h->hot == (uintptr_t)ss)
+				h->hot = h->ss ? (uintptr_t)h->ss : 1;
 			hk_superslab_free(ss);
 			total += HK_SS_SIZE;
 			continue;
@@ -378,19 +393,22 @@ size_t hk_heap_trim_all(void)
 
 static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
-	for (unsigned i = 0; i < HK_SLICES; i++) {
+	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
 		if (ss->slab_of[i] != i)
 			continue;
 		hk_slab_collect(s);
-		if (s->used == 0)
+		if (hk_slab_used(s) == 0)
 			hk_heap_slab_release(h, ss, s);
 	}
 	if (ss->nslabs == 0) {
 		hk_superslab_free(ss);
 		return;
 	}
+	/* No owner will run a purge tick for it while it waits. */
+	if (ss->dirty_mask)
+		hk_superslab_purge(ss);
 	__atomic_store_n(&ss->owner, NULL, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&hk_abandoned_lock);
 	hk_ss_push(&hk_abandoned, ss);
@@ -403,6 +421,7 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
+	h->hot = 1;
 	hk_heap_drain(h);
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;

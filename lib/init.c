@@ -82,6 +82,7 @@ static void hk_init_once(void)
 	o = hk_options();
 	hk_purge_delay = o->purge_delay_ms > 0 ? (uint64_t)o->purge_delay_ms : 0;
 	hk_secret = hk_make_secret();
+	hk_free_key = hk_secret * 0x9e3779b97f4a7c15ull | 1;
 	pthread_key_create(&hk_thread_key, hk_thread_exit);
 	__atomic_store_n(&hk_init_state, 2, __ATOMIC_RELEASE);
 	pthread_atfork(hk_fork_prepare, hk_fork_parent, hk_fork_child);

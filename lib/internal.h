@@ -2,9 +2,9 @@
  * grouped under a heading per file.  Nothing here is exported.
  *
  * Glossary.  A superslab is a 2 MiB aligned region from the OS layer; its
- * header holds the slab descriptors, the owner heap and a bitmap of the
- * blocks handed out.  It is cut into 32 slices of 64 KiB; a slab is a run
- * of slices holding blocks of one size class.  A heap is one thread's
+ * header holds the slab descriptors and the owner heap.  It is cut into 64 slices of 32 KiB (slice 0 holds
+ * the header); a slab is a run of slices holding blocks of one size
+ * class.  A heap is one thread's
  * set of superslabs and, per class, the list of slabs with room.  Large
  * objects (above HK_SMALL_MAX) are mappings of their own.  The segment
  * map says, for any 2 MiB of address space, whether it is ours.
@@ -30,27 +30,31 @@
 #define HK_SS_SHIFT 21			/* = HK_CHUNK_SHIFT in os.h */
 #define HK_SS_SIZE ((uintptr_t)1 << HK_SS_SHIFT)
 #define HK_SS_MASK (HK_SS_SIZE - 1)
-#define HK_SLICE_SHIFT 16
-#define HK_SLICES 32
-#define HK_GRANULE_SHIFT 4		/* one bitmap bit per 16 bytes */
-#define HK_BITMAP_WORDS (HK_SS_SIZE >> HK_GRANULE_SHIFT >> 6)
+#define HK_SLICE_SHIFT 15
+#define HK_SLICES 64
 
 /* ------------------------------------------------------------------ */
 /* slab.c                                                              */
 /* ------------------------------------------------------------------ */
-enum hk_slab_flag {
-	HK_SLAB_FULL = 1,	/* off the heap's list; remote bit 0 asks for notice */
-};
+/* The top bit of used: the slab is full and off the heap's list (bit 0
+ * of remote then asks for a notice).  Kept in used so that the owner's
+ * free tests "emptied or full" with one signed compare. */
+#define HK_SLAB_FULL 0x80000000u
 
-struct hk_slab {
-	void *free;			/* owner pops here (encoded list) */
-	uint32_t used;			/* blocks not on free or local */
-	uint8_t flags;			/* enum hk_slab_flag */
+/* 128 bytes so that finding a descriptor is a shift; the fields the
+ * fast paths touch share the first cache line.  A zeroed descriptor is
+ * valid and holds no block (hk_slab_is_block is false for every
+ * pointer): slabs[0] is one, for the header slice and free slices. */
+struct __attribute__((aligned(128))) hk_slab {
+	void *free;			/* owner pushes and pops here (encoded list) */
+	uint32_t used;			/* blocks handed out, | HK_SLAB_FULL */
 	uint8_t cls;
-	uint8_t fresh;			/* free holds only never-used zero blocks */
 	uint8_t zero;			/* memory from bump to end reads as zero */
-	void *local;			/* owner pushes here (encoded list) */
-	char *bump;			/* first never-carved byte */
+	uint8_t shift;			/* block = odd << shift */
+	char *bump;			/* first never-used block */
+	char *start;			/* first block */
+	uint64_t inv;			/* inverse of odd mod 2^64 */
+	uint64_t limit;			/* UINT64_MAX / block */
 	char *end;			/* end of the last whole block */
 	/* Frees from other threads (encoded list); bit 0: the owner marked the
 	 * slab full and wants to hear of the next free. */
@@ -64,8 +68,34 @@ struct hk_slab {
 	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
 };
 
+HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
+{
+	return s->used & ~HK_SLAB_FULL;
+}
+
+/* Is p the start of a block of s that was handed out at least once?  The
+ * division-free test of divisibility (Granlund and Montgomery): off is a
+ * multiple of odd << shift iff (off * inv) rotated right by shift is at
+ * most UINT64_MAX / block. */
+HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
+{
+	uint64_t off = (uintptr_t)p - (uintptr_t)s->start;
+	uint64_t q = off * s->inv;
+
+	q = q >> s->shift | q << ((64 - s->shift) & 63);
+	return q <= s->limit && off < (uint64_t)(s->bump - s->start);
+}
+
 /* The per-process secret of the free-list encoding. */
 extern uintptr_t hk_secret;
+/* Stored in the second word of every free block: a free that finds it
+ * there is a double free (as glibc's tcache key). */
+extern uintptr_t hk_free_key;
+
+HK_INLINE bool hk_block_is_free(const void *p)
+{
+	return ((const uintptr_t *)p)[1] == hk_free_key;
+}
 
 HK_INLINE void *hk_enc(void *next, void *slot)
 {
@@ -86,8 +116,8 @@ HK_INLINE void hk_set_next(void *b, void *next)
 	*(void **)b = hk_enc(next, b);
 }
 
-/* Move the local and remote lists, or fresh blocks, to free; true if
- * free then holds a block. */
+/* Room left: a free block, a never-used one, or remote frees (taken
+ * into free). */
 bool hk_slab_refill(struct hk_slab *s);
 /* Take the remote list into free; returns the blocks taken. */
 uint32_t hk_slab_collect(struct hk_slab *s);
@@ -108,21 +138,18 @@ struct hk_superslab {
 	struct hk_slab slabs[HK_SLICES];	/* one at the first slice of each slab */
 	uint8_t slab_of[HK_SLICES];	/* slice -> first slice of its slab */
 	struct hk_heap *owner;		/* NULL while abandoned (atomic) */
-	uint32_t free_mask;		/* slices in no slab */
-	uint32_t dirty_mask;		/* free slices touched since their last purge */
-	uint32_t zero_mask;		/* free slices that read as zero */
+	uint64_t free_mask;		/* slices in no slab */
+	uint64_t dirty_mask;		/* free slices touched since their last purge */
+	uint64_t zero_mask;		/* free slices that read as zero */
 	uint32_t nslabs;
 	uint64_t dirty_since;		/* ms, hk_now_ms */
 	uint64_t empty_since;		/* ms, when nslabs reached 0 */
 	struct hk_superslab *next;	/* heap's list, or the abandoned list */
 	struct hk_superslab *prev;
-	/* Blocks handed out: one bit per 16-byte granule, at a block's start;
-	 * catches double and interior frees. */
-	uint64_t bitmap[HK_BITMAP_WORDS];
 };
 
 #define HK_SS_HDR ((sizeof(struct hk_superslab) + 4095) & ~(size_t)4095)
-#define HK_SLOT_FREE 0xff
+#define HK_SLOT_FREE 0		/* slab_of of a free slice: the empty slabs[0] */
 
 HK_INLINE struct hk_superslab *hk_ss_of(const void *p)
 {
@@ -134,15 +161,6 @@ HK_INLINE struct hk_slab *hk_slab_of(struct hk_superslab *ss, const void *p)
 	unsigned slice = (unsigned)(((uintptr_t)p & HK_SS_MASK) >> HK_SLICE_SHIFT);
 
 	return &ss->slabs[ss->slab_of[slice]];
-}
-
-HK_INLINE uint64_t *hk_bit_word(struct hk_superslab *ss, const void *p,
-				uint64_t *bit)
-{
-	uintptr_t g = ((uintptr_t)p & HK_SS_MASK) >> HK_GRANULE_SHIFT;
-
-	*bit = (uint64_t)1 << (g & 63);
-	return &ss->bitmap[g >> 6];
 }
 
 /* A new superslab from the OS layer, registered in the segment map. */
@@ -194,12 +212,15 @@ void hk_segmap_fork_child(void);
 /* heap.c                                                              */
 /* ------------------------------------------------------------------ */
 struct hk_heap {
+	/* A superslab this heap owns (1 if none): a free into it needs no
+	 * segment map lookup and no owner test.  Only the owner frees or
+	 * abandons its superslabs, so it is never stale. */
+	uintptr_t hot;
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
 	struct hk_heap *next_all;	/* every heap ever made */
 	struct hk_heap *next_pool;	/* heaps of exited threads */
-	uint64_t refilled[HK_NCLASS];	/* blocks handed to the fast path */
 	uint32_t slow;			/* slow paths since the last purge check */
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */

@@ -21,6 +21,10 @@
  * over-reserved PROT_NONE and trimmed, and the aligned middle is mapped
  * with MAP_FIXED, so slack is never populated nor taken from a pool. */
 int hk_os_sys_map(size_t len, size_t align, int flags, void **out);
+/* The plain lazy acquire (hk_os_sys_map without flags) and a prefault
+ * that has nothing to do, which several backends share. */
+int hk_os_sys_acquire_lazy(size_t len, size_t align, void **out);
+int hk_os_sys_no_prefault(void *p, size_t len);
 /* Address space only: PROT_NONE, aligned as hk_os_sys_map. */
 int hk_os_sys_reserve(size_t len, size_t align, void **out);
 /* Map [p, p+len) read-write over whatever is there (MAP_FIXED). */
@@ -41,6 +45,12 @@ extern int hk_os_purge_mode;		/* enum hk_purge */
 extern size_t hk_os_page;		/* the page size, set by hk_os_init */
 
 /* os.c */
+
+/* Start the layer on these facts instead of probing: for tests that
+ * need a probe's answer the kernel then contradicts (a pool drained
+ * after the probe, a trial run before a filter went up).  -1 when the
+ * layer had already started. */
+int hk_os_init_caps(const struct hk_caps *caps);
 
 void hk_os_lock(void);
 void hk_os_unlock(void);

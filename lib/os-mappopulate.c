@@ -17,19 +17,12 @@ static int hk_map_populate_commit(void *p, size_t len)
 	return hk_os_sys_fixed(p, len, MAP_POPULATE);
 }
 
-static int hk_map_populate_prefault(void *p, size_t len)
-{
-	(void)p;
-	(void)len;
-	return 0;
-}
-
 const struct hk_os_backend hk_os_map_populate = {
 	.name = "map_populate",
 	.id = HK_BACKEND_MAP_POPULATE,
 	.acquire = hk_map_populate_acquire,
 	.release = hk_os_sys_unmap,
-	.prefault = hk_map_populate_prefault,
+	.prefault = hk_os_sys_no_prefault,
 	.purge = hk_os_sys_purge,
 	.commit = hk_map_populate_commit,
 };

@@ -6,11 +6,6 @@
 #include "kconst.h"
 #include "os-impl.h"
 
-static int hk_populate_acquire(size_t len, size_t align, void **out)
-{
-	return hk_os_sys_map(len, align, 0, out);
-}
-
 static int hk_populate_prefault(void *p, size_t len)
 {
 	return hk_os_sys_advise(p, len, MADV_POPULATE_WRITE);
@@ -19,7 +14,7 @@ static int hk_populate_prefault(void *p, size_t len)
 const struct hk_os_backend hk_os_populate = {
 	.name = "populate",
 	.id = HK_BACKEND_POPULATE,
-	.acquire = hk_populate_acquire,
+	.acquire = hk_os_sys_acquire_lazy,
 	.release = hk_os_sys_unmap,
 	.prefault = hk_populate_prefault,
 	.purge = hk_os_sys_purge,

@@ -117,6 +117,18 @@ int hk_os_sys_map(size_t len, size_t align, int flags, void **out)
 	return 0;
 }
 
+int hk_os_sys_acquire_lazy(size_t len, size_t align, void **out)
+{
+	return hk_os_sys_map(len, align, 0, out);
+}
+
+int hk_os_sys_no_prefault(void *p, size_t len)
+{
+	(void)p;
+	(void)len;
+	return 0;
+}
+
 int hk_os_sys_advise(void *p, size_t len, int advice)
 {
 	int saved = errno, err = 0;

@@ -41,12 +41,12 @@ const struct hk_os_backend *hk_os_backend_get(enum hk_backend_id id)
 	return (unsigned)id < HK_BACKEND_COUNT ? hk_os_backends[id] : &hk_os_lazy;
 }
 
-static void hk_os_init_once(void)
+/* Select on the facts, then publish the backend. */
+static void hk_os_start(void)
 {
 	struct hk_select_in in;
 	long page;
 
-	hk_probe(&hk_os_caps_v, "", 0);
 	page = (long)hk_os_caps_v.page_size;
 	if (page > 0 && (page & (page - 1)) == 0)
 		hk_os_page = (size_t)page;
@@ -60,25 +60,49 @@ static void hk_os_init_once(void)
 	hk_verbose("backend %s: %s", hk_os_cur->name, hk_os_choice_v.reason);
 }
 
-void hk_os_init(void)
+/* 1 for the caller that must start the layer; others wait for it. */
+static int hk_os_claim(void)
 {
 	int state = __atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE);
 
 	if (state == 2)
-		return;
+		return 0;
 	/* No pthread_once: a plain flag is enough and is safe to call from
-	 * anywhere, including a fork child or a signal-free malloc. */
+	 * anywhere, a fork child included. */
 	if (state == 0 && __atomic_compare_exchange_n(&hk_os_state, &state, 1,
-			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		int saved = errno;
-
-		hk_os_init_once();
-		errno = saved;
-		__atomic_store_n(&hk_os_state, 2, __ATOMIC_RELEASE);
-		return;
-	}
+			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return 1;
 	while (__atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE) != 2)
 		sched_yield();
+	return 0;
+}
+
+static void hk_os_publish(void)
+{
+	__atomic_store_n(&hk_os_state, 2, __ATOMIC_RELEASE);
+}
+
+void hk_os_init(void)
+{
+	int saved;
+
+	if (!hk_os_claim())
+		return;
+	saved = errno;
+	hk_probe(&hk_os_caps_v, "", 0);
+	hk_os_start();
+	errno = saved;
+	hk_os_publish();
+}
+
+int hk_os_init_caps(const struct hk_caps *caps)
+{
+	if (!hk_os_claim())
+		return -1;
+	hk_os_caps_v = *caps;
+	hk_os_start();
+	hk_os_publish();
+	return 0;
 }
 
 const struct hk_caps *hk_os_caps(void)

@@ -7,7 +7,6 @@
  * glibc tunables it sets (arenas, thresholds, top pad) have no meaning
  * here.  mallinfo and malloc_info report what stats.c counts.
  */
-#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,10 +26,7 @@ HK_EXPORT void *malloc(size_t size)
 
 HK_EXPORT void free(void *p)
 {
-	int saved = errno;
-
 	hk_fast_free(p, "free");
-	errno = saved;
 }
 
 HK_EXPORT void *calloc(size_t n, size_t size)
@@ -80,15 +76,12 @@ HK_EXPORT size_t malloc_usable_size(void *p)
 
 HK_EXPORT void free_sized(void *p, size_t size)
 {
-	(void)size;
-	free(p);
+	hk_free_sized(p, size);
 }
 
 HK_EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
 {
-	(void)align;
-	(void)size;
-	free(p);
+	hk_free_aligned_sized(p, align, size);
 }
 
 HK_EXPORT void cfree(void *p)

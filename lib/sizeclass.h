@@ -18,7 +18,7 @@
 extern const uint8_t hk_class_small[65];
 /* Block size of each class. */
 extern const uint32_t hk_class_size[HK_NCLASS];
-/* Slices (64 KiB) in a slab of each class. */
+/* Slices (32 KiB) in a slab of each class. */
 extern const uint8_t hk_class_span[HK_NCLASS];
 
 static inline unsigned hk_size_class_big(size_t size)

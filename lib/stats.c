@@ -33,14 +33,14 @@ struct hk_usage {
 static void hk_usage_ss(struct hk_superslab *ss, struct hk_usage *u)
 {
 	u->superslabs++;
-	for (unsigned i = 0; i < HK_SLICES; i++) {
+	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
 		if (ss->slab_of[i] != i)
 			continue;
-		u->blocks[s->cls] += s->used;
+		u->blocks[s->cls] += hk_slab_used(s);
 		u->slabs[s->cls]++;
-		u->in_use += (uint64_t)s->used * s->block;
+		u->in_use += (uint64_t)hk_slab_used(s) * s->block;
 	}
 }
 

@@ -15,6 +15,7 @@
 
 _Static_assert(HK_SS_SHIFT == HK_CHUNK_SHIFT, "superslab is an OS chunk");
 _Static_assert(HK_SLICES << HK_SLICE_SHIFT == HK_SS_SIZE, "slices tile it");
+_Static_assert(HK_SS_HDR <= ((size_t)1 << HK_SLICE_SHIFT), "header fits slice 0");
 
 struct hk_superslab *hk_superslab_new(void)
 {
@@ -27,9 +28,8 @@ struct hk_superslab *hk_superslab_new(void)
 	ss = p;
 	if (!fresh)
 		memset(ss, 0, HK_SS_HDR);
-	memset(ss->slab_of, HK_SLOT_FREE, sizeof(ss->slab_of));
-	ss->free_mask = ~0u;
-	ss->zero_mask = fresh ? ~0u : 0;
+	ss->free_mask = ~(uint64_t)1;	/* slice 0: the header */
+	ss->zero_mask = fresh ? ~(uint64_t)0 : 0;
 	if (hk_segmap_set(ss, HK_SS_SIZE, (uintptr_t)ss | HK_SEG_SS) != 0) {
 		hk_os_chunk_free(ss, HK_SS_SIZE);
 		return NULL;
@@ -45,9 +45,9 @@ void hk_superslab_free(struct hk_superslab *ss)
 	hk_stat_add(HK_ST_SS_FREE, 1);
 }
 
-static uint32_t hk_run_mask(unsigned first, unsigned n)
+static uint64_t hk_run_mask(unsigned first, unsigned n)
 {
-	return (n >= 32 ? ~0u : ((1u << n) - 1)) << first;
+	return (n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
 }
 
 /* First run of n free slices, preferring one with dirty slices; -1. */
@@ -56,7 +56,7 @@ static int hk_superslab_find(struct hk_superslab *ss, unsigned n)
 	int any = -1;
 
 	for (unsigned i = 0; i + n <= HK_SLICES; i++) {
-		uint32_t m = hk_run_mask(i, n);
+		uint64_t m = hk_run_mask(i, n);
 
 		if ((ss->free_mask & m) != m)
 			continue;
@@ -74,7 +74,7 @@ struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls)
 	int i = hk_superslab_find(ss, n);
 	char *base = (char *)ss;
 	struct hk_slab *s;
-	uint32_t m;
+	uint64_t m;
 
 	if (i < 0)
 		return NULL;
@@ -100,8 +100,8 @@ void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
 	uintptr_t off = (uintptr_t)(s->bump - (char *)ss);
 	unsigned touched = (unsigned)((off + ((uintptr_t)1 << HK_SLICE_SHIFT) - 1)
 				      >> HK_SLICE_SHIFT) - s->slice;
-	uint32_t m = hk_run_mask(s->slice, s->span);
-	uint32_t t = hk_run_mask(s->slice, touched < s->span ? touched : s->span);
+	uint64_t m = hk_run_mask(s->slice, s->span);
+	uint64_t t = hk_run_mask(s->slice, touched < s->span ? touched : s->span);
 
 	memset(&ss->slab_of[s->slice], HK_SLOT_FREE, s->span);
 	if (!ss->dirty_mask)
@@ -119,11 +119,11 @@ void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
 
 size_t hk_superslab_purge(struct hk_superslab *ss)
 {
-	uint32_t d = ss->dirty_mask;
+	uint64_t d = ss->dirty_mask;
 	size_t total = 0;
 
 	while (d) {
-		unsigned i = (unsigned)__builtin_ctz(d), j = i;
+		unsigned i = (unsigned)__builtin_ctzll(d), j = i;
 		char *lo, *hi;
 		bool zeroed = false;
 

@@ -15,6 +15,12 @@
  *   map_populate    mmap(MAP_POPULATE) over the second page, then
  *                   mincore shows it resident
  *
+ * Side effect: with THP madvise or always, the MADV_HUGEPAGE trial
+ * registers this process with khugepaged (as the thp backend would
+ * anyway); the scratch range is unmapped, so khugepaged finds nothing.
+ * Cost: one mmap, five madvise/mmap calls, a mincore and one munmap,
+ * about 19 us warm on the development VM.
+ *
  * With a captured tree the results come from its trials file instead
  * (test/fixtures/README.txt); HK_PROBE_NO_TRIALS leaves them UNKNOWN.
  */

@@ -2,12 +2,15 @@
  * Run by test-os-demote.sh under test/sim/hk-seccomp, one scenario per
  * run (the first argument); prints TAP lines that the script renumbers.
  *
- *   populate  MADV_POPULATE_WRITE fails EINVAL (before 5.14),
- *             HAKMEM_BACKEND=populate HAKMEM_SS_PREFAULT=1: demoted once
- *   auto      the same kernel, no option: the probe must not pick populate
- *   hugetlb   MAP_HUGETLB fails ENOMEM, HAKMEM_BACKEND=hugetlb: demoted
- *             once at run time
- *   free      MADV_FREE fails EINVAL: purge falls back to MADV_DONTNEED
+ *   populate  MADV_POPULATE_WRITE fails EINVAL, as before 5.14
+ *   hugetlb   MAP_HUGETLB fails ENOMEM, as with an empty pool
+ *   free      MADV_FREE fails EINVAL, as before 4.5
+ *
+ * Each checks the probe (it must see the refusal), the selection (an
+ * explicit HAKMEM_BACKEND is demoted at once), then the run-time path: the
+ * layer is started on the facts as a probe made before the refusal would
+ * have found them (a pool drained after the probe, say), so the first
+ * failing call must demote once, be counted, and still be served.
  */
 #include <errno.h>
 
@@ -16,6 +19,8 @@
 #include "tap.h"
 
 #define NCHUNKS 6
+
+static struct hk_caps caps;
 
 /* Every chunk served, writable, and each keeps its own contents. */
 static void check_chunks(const char *what)
@@ -33,51 +38,46 @@ static void check_chunks(const char *what)
 	tap_ok(ok, "%s: %d chunks served and usable", what, NCHUNKS);
 }
 
-static void check_demoted(enum hk_backend_id id)
+static void check_select(enum hk_backend_id want, const char *fact)
 {
-	const char *name = hk_backend_name(id);
+	struct hk_select_in in = { want, HK_PREFAULT_UNSET };
+	struct hk_choice ch;
+
+	hk_select(&caps, &in, &ch);
+	tap_ok(ch.backend != want && strstr(ch.reason, fact),
+	       "HAKMEM_BACKEND=%s demoted by select: %s", hk_backend_name(want), ch.reason);
+}
+
+/* Start the layer on caps with HAKMEM_BACKEND=want, then allocate. */
+static void check_runtime(enum hk_backend_id want)
+{
+	const char *name = hk_backend_name(want);
 	struct hk_os_counters c;
 
-	hk_os_counters(id, &c);
-	tap_ok(c.demotions == 1 && hk_os_current()->id != id,
+	setenv("HAKMEM_BACKEND", name, 1);
+	hk_os_init_caps(&caps);
+	if (!tap_ok(hk_os_current()->id == want, "run time: started as %s (%s)",
+		    hk_os_current()->name, hk_os_choice()->reason))
+		return;
+	check_chunks(name);
+	hk_os_counters(want, &c);
+	tap_ok(c.demotions == 1 && hk_os_current()->id == hk_backend_demote(want),
 	       "%s demoted once at run time (%llu), now %s", name,
 	       (unsigned long long)c.demotions, hk_os_current()->name);
 }
 
 static void scenario_populate(void)
 {
-	const struct hk_caps *caps = hk_os_caps();
 	void *p = NULL;
 
 	tap_ok(hk_os_lazy.acquire(HK_CHUNK_SIZE, HK_CHUNK_SIZE, &p) == 0 &&
 	       hk_os_populate.prefault(p, HK_CHUNK_SIZE) == EINVAL,
 	       "populate backend reports EINVAL itself (filter active)");
-	if (caps->populate_write.state == HK_FEAT_UNKNOWN)
-		tap_skip("probe ran no MADV_POPULATE_WRITE trial");
-	else
-		tap_ok(caps->populate_write.state == HK_FEAT_NO &&
-		       caps->populate_write.err == EINVAL,
-		       "probe: MADV_POPULATE_WRITE no (EINVAL)");
-	if (hk_os_choice()->backend != HK_BACKEND_POPULATE ||
-	    hk_os_choice()->prefault == HK_PREFAULT_OFF) {
-		check_chunks("populate");
-		tap_skip("select chose %s, prefault %d: %s", hk_backend_name(hk_os_choice()->backend),
-			 (int)hk_os_choice()->prefault, hk_os_choice()->reason);
-		return;
-	}
-	check_chunks("populate");
-	check_demoted(HK_BACKEND_POPULATE);
-}
-
-static void scenario_auto(void)
-{
-	if (hk_os_caps()->populate_write.state == HK_FEAT_UNKNOWN)
-		tap_skip("probe ran no MADV_POPULATE_WRITE trial");
-	else
-		tap_ok(hk_os_choice()->backend != HK_BACKEND_POPULATE,
-		       "auto on a pre-5.14 kernel: %s (%s)",
-		       hk_backend_name(hk_os_choice()->backend), hk_os_choice()->reason);
-	check_chunks("auto");
+	tap_ok(caps.populate_write.state == HK_FEAT_NO && caps.populate_write.err == EINVAL,
+	       "probe: MADV_POPULATE_WRITE no (EINVAL)");
+	check_select(HK_BACKEND_POPULATE, "MADV_POPULATE_WRITE");
+	caps.populate_write = (struct hk_trial){ HK_FEAT_YES, 0 };
+	check_runtime(HK_BACKEND_POPULATE);
 }
 
 static void scenario_hugetlb(void)
@@ -86,13 +86,16 @@ static void scenario_hugetlb(void)
 
 	tap_ok(hk_os_hugetlb.acquire(HK_CHUNK_SIZE, HK_CHUNK_SIZE, &p) == ENOMEM,
 	       "hugetlb backend reports ENOMEM itself (filter active)");
-	if (hk_os_current()->id != HK_BACKEND_HUGETLB) {
-		check_chunks("hugetlb");
-		tap_skip("select chose %s: %s", hk_os_current()->name, hk_os_choice()->reason);
-		return;
-	}
-	check_chunks("hugetlb");
-	check_demoted(HK_BACKEND_HUGETLB);
+	tap_ok(caps.map_hugetlb.state == HK_FEAT_NO, "probe: MAP_HUGETLB no (errno %d)",
+	       caps.map_hugetlb.err);
+	check_select(HK_BACKEND_HUGETLB, "");
+	/* A 2 MiB pool with free pages and a trial that worked. */
+	caps.hugetlbfs_registered = 1;
+	caps.huge_default_kb = 2048;
+	caps.npools = 1;
+	caps.pools[0] = (struct hk_hugepool){ .size_kb = 2048, .total = 64, .free = 64 };
+	caps.map_hugetlb = (struct hk_trial){ HK_FEAT_YES, 0 };
+	check_runtime(HK_BACKEND_HUGETLB);
 }
 
 static void scenario_free(void)
@@ -102,10 +105,12 @@ static void scenario_free(void)
 	void *p = NULL;
 	int err;
 
-	hk_os_init();
-	/* As if the probe had found MADV_FREE and the kernel then refused
-	 * it: the run-time path, whatever this probe concluded. */
-	hk_os_purge_mode = HK_PURGE_FREE;
+	tap_ok(caps.madv_free.state == HK_FEAT_NO, "probe: MADV_FREE no (errno %d)",
+	       caps.madv_free.err);
+	caps.madv_free = (struct hk_trial){ HK_FEAT_YES, 0 };
+	setenv("HAKMEM_BACKEND", "lazy", 1);
+	hk_os_init_caps(&caps);
+	tap_ok(hk_os_choice()->purge == HK_PURGE_FREE, "run time: started with MADV_FREE");
 	if (hk_os_map(len, 0, &p) != 0) {
 		tap_ok(0, "free: map");
 		return;
@@ -122,10 +127,9 @@ int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : "";
 
+	hk_probe(&caps, "", 0);
 	if (!strcmp(s, "populate"))
 		scenario_populate();
-	else if (!strcmp(s, "auto"))
-		scenario_auto();
 	else if (!strcmp(s, "hugetlb"))
 		scenario_hugetlb();
 	else if (!strcmp(s, "free"))

@@ -28,8 +28,8 @@ int main(void)
 			bad_align++;
 		if (c && hk_class_size[c] <= hk_class_size[c - 1])
 			monotone = 0;
-		if (hk_class_span[c] < 1 || hk_class_span[c] > 16 ||
-		    ((size_t)hk_class_span[c] << 16) < 3 * (size_t)hk_class_size[c])
+		if (hk_class_span[c] < 1 || hk_class_span[c] > 32 ||
+		    ((size_t)hk_class_span[c] << 15) < 3 * (size_t)hk_class_size[c])
 			bad_span++;
 	}
 	tap_ok(bad_fit == 0, "every size fits its class (%zu bad)", bad_fit);
@@ -38,6 +38,6 @@ int main(void)
 	tap_ok(bad_align == 0, "class sizes are multiples of 16");
 	tap_ok(monotone, "class sizes increase");
 	tap_ok(hk_class_size[HK_NCLASS - 1] == HK_SMALL_MAX, "last class is HK_SMALL_MAX");
-	tap_ok(bad_span == 0, "slabs hold at least 3 blocks, at most 16 slices");
+	tap_ok(bad_span == 0, "slabs hold at least 3 blocks, at most 32 slices");
 	return tap_done();
 }
