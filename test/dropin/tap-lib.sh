@@ -4,6 +4,8 @@
 #   ok_unless_bug STATUS IDS "desc"  -- a failure is a TODO while one of the
 #                                      hakmem bug IDS is known (known-bugs.txt)
 #   done_testing                    -- prints the plan, exits 1 on a failure
+#   need_malloc_override [WHAT]     -- skip it all while $HK_LIB has no malloc
+#   make_scratch                    -- $scratch, a directory removed on exit
 tap_n=0
 tap_failed=0
 
@@ -57,6 +59,26 @@ done_testing() {
 	exit
 }
 
-# A private scratch directory, removed on exit.
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/hakmem-test.XXXXXX") || exit 99
-trap 'rm -rf "$scratch"' EXIT
+# Exit with a skip of the whole script unless $HK_LIB defines malloc
+# (before the allocator landed it did not; nm -D shows it).
+need_malloc_override() {
+	if ! command -v nm >/dev/null 2>&1; then
+		echo "1..0 # SKIP nm not found: cannot tell whether $HK_LIB overrides malloc"
+		exit 0
+	fi
+	if [ ! -r "$HK_LIB" ]; then
+		echo "1..1"
+		echo "not ok 1 - $HK_LIB exists (build the library first)"
+		exit 1
+	fi
+	if ! nm -D --defined-only "$HK_LIB" | grep -qw malloc; then
+		echo "1..0 # SKIP $HK_LIB does not define malloc yet (nm -D | grep -w malloc is empty)${1:+: $1}"
+		exit 0
+	fi
+}
+
+# A private scratch directory in $scratch, removed on exit.
+make_scratch() {
+	scratch=$(mktemp -d "${TMPDIR:-/tmp}/hakmem-test.XXXXXX") || exit 99
+	trap 'rm -rf "$scratch"' EXIT
+}

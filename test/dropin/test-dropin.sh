@@ -7,14 +7,8 @@
 d="$top_srcdir/test/dropin"
 unset HAKMEM_VERBOSE HAKMEM_STATS
 
-if ! command -v nm >/dev/null 2>&1; then
-	echo "1..0 # SKIP nm not found: cannot tell whether $HK_LIB overrides malloc"
-	exit 0
-fi
-if ! nm -D --defined-only "$HK_LIB" 2>/dev/null | grep -qw malloc; then
-	echo "1..0 # SKIP $HK_LIB does not define malloc yet (nm -D | grep -w malloc is empty)"
-	exit 0
-fi
+need_malloc_override
+make_scratch
 
 # same NAME CMD...: run CMD plain and preloaded, compare everything.
 same() {

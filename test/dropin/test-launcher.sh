@@ -4,6 +4,7 @@
 # None of this needs the library to override malloc yet.
 . "$top_srcdir/test/dropin/tap-lib.sh"
 hakmem="$top_builddir/tools/hakmem"
+make_scratch
 
 out=$("$hakmem" --help); st=$?
 ok $(( st != 0 )) "--help exits 0"
