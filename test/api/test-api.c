@@ -1,6 +1,7 @@
 /* test-api.c: conformance of every malloc-family entry point with C17,
- * POSIX and glibc, through the table of alloc-api.h (hk_* linked, or
- * whatever malloc the process has: glibc, or libhakmem preloaded). */
+ * POSIX and glibc, through the table of alloc-api.h: the hk_* twins
+ * (linked), or what the program's own calls bind to (glibc's malloc, or
+ * libhakmem's when preloaded). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
