@@ -5,22 +5,26 @@
  * and from several threads at once.  Everything init does before the
  * allocator is marked ready allocates nothing (the probe, the options,
  * the secret, pthread_key_create); pthread_atfork, which does allocate in
- * glibc, runs after, so its malloc finds a working allocator instead of
- * recursing into init.
+ * glibc, runs last, and its malloc finds a working allocator instead of
+ * recursing into init.  The once flag (once.h) survives a fork that
+ * lands in the middle of init.
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "once.h"
 #include "options.h"
 #include "os.h"
 
 int hk_init_state;
 static pthread_key_t hk_thread_key;
+static int hk_atfork_registered;
+/* Set while this thread finishes init; its own mallocs go through. */
+static __thread int hk_init_self __attribute__((tls_model("initial-exec")));
 
 static void hk_thread_exit(void *arg)
 {
@@ -85,23 +89,28 @@ static void hk_init_once(void)
 	hk_free_key = hk_secret * 0x9e3779b97f4a7c15ull | 1;
 	pthread_key_create(&hk_thread_key, hk_thread_exit);
 	hk_stats_init();
-	__atomic_store_n(&hk_init_state, 2, __ATOMIC_RELEASE);
-	pthread_atfork(hk_fork_prepare, hk_fork_parent, hk_fork_child);
+	/* pthread_atfork allocates in glibc: its malloc re-enters here and
+	 * must go through (hk_init_self), since everything it needs is set
+	 * up.  Registering before the flag reads done leaves no window in
+	 * which another thread's fork copies held locks without handlers.  A
+	 * fork child that takes an unfinished init over (once.h) inherited
+	 * the handlers if the parent had registered them. */
+	hk_init_self = 1;
+	if (!hk_atfork_registered) {
+		pthread_atfork(hk_fork_prepare, hk_fork_parent, hk_fork_child);
+		hk_atfork_registered = 1;
+	}
+	hk_init_self = 0;
+	hk_once_done(&hk_init_state);
 	errno = saved;
 }
 
 void hk_init(void)
 {
-	int st = __atomic_load_n(&hk_init_state, __ATOMIC_ACQUIRE);
-
-	if (HK_LIKELY(st == 2))
+	if (HK_LIKELY(__atomic_load_n(&hk_init_state, __ATOMIC_ACQUIRE) == HK_ONCE_DONE))
 		return;
-	st = 0;
-	if (__atomic_compare_exchange_n(&hk_init_state, &st, 1, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+	if (hk_init_self)
+		return;
+	if (hk_once_claim(&hk_init_state))
 		hk_init_once();
-		return;
-	}
-	while (__atomic_load_n(&hk_init_state, __ATOMIC_ACQUIRE) != 2)
-		sched_yield();
 }

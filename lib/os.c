@@ -10,12 +10,12 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <sys/mman.h>
 
 #include "kconst.h"
 #include "msg.h"
+#include "once.h"
 #include "options.h"
 #include "os-impl.h"
 
@@ -30,7 +30,7 @@ static const struct hk_os_backend *const hk_os_backends[HK_BACKEND_COUNT] = {
 
 static struct hk_caps hk_os_caps_v;
 static struct hk_choice hk_os_choice_v;
-static int hk_os_state;		/* 0 not started, 1 probing, 2 ready */
+static int hk_os_state;		/* once.h: started once per process */
 static const struct hk_os_backend *hk_os_cur = &hk_os_lazy;
 static bool hk_os_always;
 static struct hk_os_counters hk_os_ctr[HK_BACKEND_COUNT];
@@ -60,48 +60,26 @@ static void hk_os_start(void)
 	hk_verbose("backend %s: %s", hk_os_cur->name, hk_os_choice_v.reason);
 }
 
-/* 1 for the caller that must start the layer; others wait for it. */
-static int hk_os_claim(void)
-{
-	int state = __atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE);
-
-	if (state == 2)
-		return 0;
-	/* No pthread_once: a plain flag is enough and is safe to call from
-	 * anywhere, a fork child included. */
-	if (state == 0 && __atomic_compare_exchange_n(&hk_os_state, &state, 1,
-			false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return 1;
-	while (__atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE) != 2)
-		sched_yield();
-	return 0;
-}
-
-static void hk_os_publish(void)
-{
-	__atomic_store_n(&hk_os_state, 2, __ATOMIC_RELEASE);
-}
-
 void hk_os_init(void)
 {
 	int saved;
 
-	if (!hk_os_claim())
+	if (!hk_once_claim(&hk_os_state))
 		return;
 	saved = errno;
 	hk_probe(&hk_os_caps_v, "", 0);
 	hk_os_start();
 	errno = saved;
-	hk_os_publish();
+	hk_once_done(&hk_os_state);
 }
 
 int hk_os_init_caps(const struct hk_caps *caps)
 {
-	if (!hk_os_claim())
+	if (!hk_once_claim(&hk_os_state))
 		return -1;
 	hk_os_caps_v = *caps;
 	hk_os_start();
-	hk_os_publish();
+	hk_once_done(&hk_os_state);
 	return 0;
 }
 
