@@ -1,9 +1,22 @@
 /* internal.h: declarations shared between the allocator's files,
- * grouped under a heading per file.  Nothing here is exported. */
+ * grouped under a heading per file.  Nothing here is exported.
+ *
+ * Glossary.  A superslab is a 2 MiB aligned region from the OS layer; its
+ * header holds the slab descriptors and the owner heap.  It is cut into 64 slices of 32 KiB (slice 0 holds
+ * the header); a slab is a run of slices holding blocks of one size
+ * class.  A heap is one thread's
+ * set of superslabs and, per class, the list of slabs with room.  Large
+ * objects (above HK_SMALL_MAX) are mappings of their own.  The segment
+ * map says, for any 2 MiB of address space, whether it is ours.
+ */
 #ifndef HK_INTERNAL_H
 #define HK_INTERNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "sizeclass.h"
 
 /* Exported symbols (the malloc family and hk_*) carry HK_EXPORT; the
  * library is built with -fvisibility=hidden and lib/libhakmem.sym. */
@@ -11,5 +24,312 @@
 
 #define HK_LIKELY(x) __builtin_expect(!!(x), 1)
 #define HK_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define HK_INLINE static inline __attribute__((always_inline))
+#define HK_TLS __thread __attribute__((tls_model("initial-exec")))
+
+#define HK_SS_SHIFT 21			/* = HK_CHUNK_SHIFT in os.h */
+#define HK_SS_SIZE ((uintptr_t)1 << HK_SS_SHIFT)
+#define HK_SS_MASK (HK_SS_SIZE - 1)
+#define HK_SLICE_SHIFT 15
+#define HK_SLICES 64
+
+/* ------------------------------------------------------------------ */
+/* slab.c                                                              */
+/* ------------------------------------------------------------------ */
+/* The top bit of used: the slab is full and off the heap's list (bit 0
+ * of remote then asks for a notice).  Kept in used so that the owner's
+ * free tests "emptied or full" with one signed compare. */
+#define HK_SLAB_FULL 0x80000000u
+
+/* 128 bytes so that finding a descriptor is a shift; the fields the
+ * fast paths touch share the first cache line.  A zeroed descriptor is
+ * valid and holds no block (hk_slab_is_block is false for every
+ * pointer): slabs[0] is one, for the header slice and free slices. */
+struct __attribute__((aligned(128))) hk_slab {
+	void *free;			/* owner pushes and pops here (encoded list) */
+	uint32_t used;			/* blocks handed out, | HK_SLAB_FULL */
+	uint8_t cls;
+	uint8_t zero;			/* memory from bump to end reads as zero */
+	uint8_t shift;			/* block = odd << shift */
+	char *bump;			/* first never-used block */
+	char *start;			/* first block */
+	uint64_t inv;			/* inverse of odd mod 2^64 */
+	uint64_t limit;			/* UINT64_MAX / block */
+	char *end;			/* end of the last whole block */
+	/* Frees from other threads (encoded list); bit 0: the owner marked the
+	 * slab full and wants to hear of the next free. */
+	uintptr_t remote;
+	struct hk_slab *next;		/* heap's list of the class */
+	struct hk_slab *prev;
+	struct hk_slab *delayed_next;	/* heap's atomic stack of notices */
+	uint64_t idle_since;		/* ms: empty and kept as its class's only slab */
+	uint32_t block;			/* block size */
+	uint8_t slice;			/* first slice */
+	uint8_t span;			/* slices */
+	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
+};
+
+HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
+{
+	return s->used & ~HK_SLAB_FULL;
+}
+
+/* Is p the start of a block of s that was handed out at least once?  The
+ * division-free test of divisibility (Granlund and Montgomery): off is a
+ * multiple of odd << shift iff (off * inv) rotated right by shift is at
+ * most UINT64_MAX / block. */
+HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
+{
+	uint64_t off = (uintptr_t)p - (uintptr_t)s->start;
+	uint64_t q = off * s->inv;
+
+	q = q >> s->shift | q << ((64 - s->shift) & 63);
+	return q <= s->limit && off < (uint64_t)(s->bump - s->start);
+}
+
+/* The per-process secret of the free-list encoding. */
+extern uintptr_t hk_secret;
+/* Stored in the second word of every free block: a free that finds it
+ * there is a double free (as glibc's tcache key). */
+extern uintptr_t hk_free_key;
+
+HK_INLINE bool hk_block_is_free(const void *p)
+{
+	return ((const uintptr_t *)p)[1] == hk_free_key;
+}
+
+HK_INLINE void *hk_enc(void *next, void *slot)
+{
+	return (void *)((uintptr_t)next ^ hk_secret ^ ((uintptr_t)slot >> 12));
+}
+
+/* Encoding is an involution. */
+#define hk_dec hk_enc
+
+/* The encoded next pointer held in a free block. */
+HK_INLINE void *hk_next(void *b)
+{
+	return hk_dec(*(void **)b, b);
+}
+
+HK_INLINE void hk_set_next(void *b, void *next)
+{
+	*(void **)b = hk_enc(next, b);
+}
+
+/* Room left: a free block, a never-used one, or remote frees (taken
+ * into free). */
+bool hk_slab_refill(struct hk_slab *s);
+/* Take the remote list into free; returns the blocks taken. */
+uint32_t hk_slab_collect(struct hk_slab *s);
+/* Push b on s->remote (another thread's slab); true if the owner asked
+ * to hear of it. */
+bool hk_slab_remote_push(struct hk_slab *s, void *b);
+/* Set up a descriptor for a slab of class cls over its slices. */
+void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
+		  bool zero);
+__attribute__((noreturn)) void hk_slab_corrupt(const char *fn, void *p);
+
+/* ------------------------------------------------------------------ */
+/* superslab.c                                                         */
+/* ------------------------------------------------------------------ */
+struct hk_heap;
+
+/* The fields come before the descriptors so that a superslab with few
+ * slabs touches few header pages. */
+struct hk_superslab {
+	uint8_t slab_of[HK_SLICES];	/* slice -> first slice of its slab */
+	struct hk_heap *owner;		/* NULL while abandoned (atomic) */
+	uint64_t free_mask;		/* slices in no slab */
+	uint64_t dirty_mask;		/* free slices touched since their last purge */
+	uint64_t zero_mask;		/* free slices that read as zero */
+	uint32_t nslabs;
+	uint64_t dirty_since;		/* ms, hk_now_ms */
+	uint64_t empty_since;		/* ms, when nslabs reached 0 */
+	struct hk_superslab *next;	/* heap's list, or the abandoned list */
+	struct hk_superslab *prev;
+	struct hk_slab slabs[HK_SLICES];	/* one at the first slice of each slab */
+};
+
+#define HK_SS_HDR ((sizeof(struct hk_superslab) + 4095) & ~(size_t)4095)
+#define HK_SLOT_FREE 0		/* slab_of of a free slice: the empty slabs[0] */
+
+HK_INLINE struct hk_superslab *hk_ss_of(const void *p)
+{
+	return (struct hk_superslab *)((uintptr_t)p & ~HK_SS_MASK);
+}
+
+HK_INLINE struct hk_slab *hk_slab_of(struct hk_superslab *ss, const void *p)
+{
+	unsigned slice = (unsigned)(((uintptr_t)p & HK_SS_MASK) >> HK_SLICE_SHIFT);
+
+	return &ss->slabs[ss->slab_of[slice]];
+}
+
+/* A new superslab from the OS layer, registered in the segment map. */
+struct hk_superslab *hk_superslab_new(void);
+void hk_superslab_free(struct hk_superslab *ss);
+/* A slab of class cls in ss, or NULL if no run of free slices fits. */
+struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls);
+/* Give an empty slab's slices back to ss (dirty until purged). */
+void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
+			    uint64_t now);
+/* Purge the dirty free slices; returns the bytes purged. */
+size_t hk_superslab_purge(struct hk_superslab *ss);
+
+/* ------------------------------------------------------------------ */
+/* segmap.c                                                            */
+/* ------------------------------------------------------------------ */
+/* Entries per 2 MiB region: 0 not ours, superslab | HK_SEG_SS, large
+ * mapping header | HK_SEG_LARGE.  Two levels: hk_segmap_top (bss) points
+ * to leaves from hk_os_map, touched only where we have memory. */
+#define HK_SEG_SS 1u
+#define HK_SEG_LARGE 2u
+#define HK_SEG_KINDS 3u
+#define HK_SEG_ADDR_BITS 48
+#define HK_SEG_LEAF_BITS 14
+#define HK_SEG_TOP_BITS (HK_SEG_ADDR_BITS - HK_SS_SHIFT - HK_SEG_LEAF_BITS)
+
+extern uintptr_t *hk_segmap_top[(size_t)1 << HK_SEG_TOP_BITS];
+
+HK_INLINE uintptr_t hk_segmap_get(const void *p)
+{
+	uintptr_t r = (uintptr_t)p >> HK_SS_SHIFT;
+	uintptr_t *leaf;
+
+	if (HK_UNLIKELY(r >> (HK_SEG_TOP_BITS + HK_SEG_LEAF_BITS)))
+		return 0;
+	leaf = hk_segmap_top[r >> HK_SEG_LEAF_BITS];
+	if (HK_UNLIKELY(!leaf))
+		return 0;
+	return leaf[r & (((uintptr_t)1 << HK_SEG_LEAF_BITS) - 1)];
+}
+
+/* Set the entries of [p, p + len) to v; 0 or ENOMEM (a leaf). */
+int hk_segmap_set(const void *p, size_t len, uintptr_t v);
+/* True if every entry of [p, p + len) is 0 or old. */
+bool hk_segmap_free_or(const void *p, size_t len, uintptr_t old);
+void hk_segmap_fork_child(void);
+
+/* ------------------------------------------------------------------ */
+/* heap.c                                                              */
+/* ------------------------------------------------------------------ */
+struct hk_heap {
+	/* A superslab this heap owns (1 if none): a free into it needs no
+	 * segment map lookup and no owner test.  Only the owner frees or
+	 * abandons its superslabs, so it is never stale. */
+	uintptr_t hot;
+	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
+	struct hk_slab *delayed;	/* notices from other threads (atomic) */
+	struct hk_superslab *ss;	/* owned superslabs, those with room first */
+	struct hk_heap *next_all;	/* every heap ever made */
+	struct hk_heap *next_pool;	/* heaps of exited threads */
+	uint32_t slow;			/* slow paths since the last purge check */
+	uint32_t nss;			/* superslabs owned */
+	bool dirty;			/* something may need purging */
+	bool live;			/* owned by a thread */
+};
+
+extern HK_TLS struct hk_heap *hk_tls_heap;
+extern struct hk_heap hk_heap_empty;
+extern struct hk_slab hk_slab_empty;
+
+void *hk_heap_malloc_slow(size_t size);
+/* Owner free that emptied the slab or found it full. */
+void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
+		       struct hk_slab *s);
+/* The slab owner's heap heard nothing: tell it a full slab has room. */
+void hk_heap_notify(struct hk_superslab *ss, struct hk_slab *s);
+/* Thread exit: hand the heap's superslabs to the abandoned list. */
+void hk_heap_abandon(struct hk_heap *h);
+/* Purge what waited long enough (force: everything); bytes released. */
+size_t hk_heap_purge(struct hk_heap *h, bool force);
+/* Purge every heap's superslabs, for malloc_trim. */
+size_t hk_heap_trim_all(void);
+struct hk_heap *hk_heap_first(void);
+void hk_heap_fork_prepare(void);
+void hk_heap_fork_parent(void);
+void hk_heap_fork_child(void);
+
+/* ------------------------------------------------------------------ */
+/* large.c                                                             */
+/* ------------------------------------------------------------------ */
+struct hk_large {
+	void *user;			/* the pointer handed out; NULL once freed */
+	size_t maplen;			/* multiple of HK_SS_SIZE */
+	size_t size;			/* asked for */
+	uint64_t freed_at;		/* ms, while in the cache */
+};
+
+void *hk_large_alloc(size_t size, size_t align, bool zero);
+void hk_large_free(struct hk_large *l, void *p);
+size_t hk_large_usable(struct hk_large *l, void *p);
+/* Resize in place or by remapping; NULL (block intact) if it cannot. */
+void *hk_large_realloc(struct hk_large *l, void *p, size_t size);
+size_t hk_large_trim(bool force);
+void hk_large_fork_prepare(void);
+void hk_large_fork_parent(void);
+void hk_large_fork_child(void);
+
+/* ------------------------------------------------------------------ */
+/* purge.c                                                             */
+/* ------------------------------------------------------------------ */
+uint64_t hk_now_ms(void);
+/* HAKMEM_PURGE_DELAY_MS, read once at init. */
+extern uint64_t hk_purge_delay;
+bool hk_purge_due(uint64_t since, uint64_t now);
+
+/* ------------------------------------------------------------------ */
+/* meta.c                                                              */
+/* ------------------------------------------------------------------ */
+/* Zeroed memory for allocator metadata (heaps, segment map leaves),
+ * never freed; NULL if the OS has none. */
+void *hk_meta_alloc(size_t size);
+void hk_meta_fork_prepare(void);
+void hk_meta_fork_parent(void);
+void hk_meta_fork_child(void);
+
+/* ------------------------------------------------------------------ */
+/* init.c                                                              */
+/* ------------------------------------------------------------------ */
+/* Once per process: OS layer, options, secret, thread-exit key, fork
+ * handlers.  A second thread arriving meanwhile waits for the first. */
+void hk_init(void);
+extern int hk_init_state;		/* 2 once the allocator works */
+/* Tie the thread's heap to the thread-exit destructor. */
+void hk_init_thread(struct hk_heap *h);
+
+/* ------------------------------------------------------------------ */
+/* stats.c                                                             */
+/* ------------------------------------------------------------------ */
+enum hk_stat {
+	HK_ST_SS_NEW,
+	HK_ST_SS_FREE,
+	HK_ST_SS_RECLAIM,
+	HK_ST_SLAB_NEW,
+	HK_ST_LARGE_MAP,
+	HK_ST_LARGE_UNMAP,
+	HK_ST_LARGE_HIT,
+	HK_ST_LARGE_REMAP,
+	HK_ST_LARGE_BYTES,		/* mapped now */
+	HK_ST_PURGED,			/* bytes */
+	HK_ST_THREADS,
+	HK_ST_COUNT
+};
+extern uint64_t hk_stats[HK_ST_COUNT];
+
+HK_INLINE void hk_stat_add(enum hk_stat i, int64_t v)
+{
+	__atomic_fetch_add(&hk_stats[i], (uint64_t)v, __ATOMIC_RELAXED);
+}
+
+void hk_stats_print(void);
+/* Keep a descriptor for the report at exit (HAKMEM_STATS=1). */
+void hk_stats_init(void);
+
+/* ------------------------------------------------------------------ */
+/* alloc.c                                                             */
+/* ------------------------------------------------------------------ */
+__attribute__((noreturn)) void hk_bad_free(const char *fn, void *p);
 
 #endif /* HK_INTERNAL_H */

@@ -1,0 +1,285 @@
+/* alloc.c: the hk_* API (include/hakmem.h): the malloc family's
+ * semantics on top of the fast paths (fastpath.h), the heaps and the
+ * large objects.  override.c gives the same functions their libc names.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "fastpath.h"
+#include "hakmem.h"
+#include "msg.h"
+
+/* ---- free of what the fast path does not handle -------------------- */
+
+void hk_bad_free(const char *fn, void *p)
+{
+	uintptr_t seg = hk_segmap_get(p);
+
+	if ((seg & HK_SEG_SS) && hk_slab_is_block(hk_slab_of(hk_ss_of(p), p), p) &&
+	    hk_block_is_free(p))
+		hk_fatal("%s(): double free detected: %p", fn, p);
+	if ((seg & HK_SEG_LARGE) && ((struct hk_large *)(seg & ~(uintptr_t)HK_SEG_KINDS))->user == NULL)
+		hk_fatal("%s(): double free detected: %p", fn, p);
+	hk_fatal("%s(): invalid pointer: %p", fn, p);
+}
+
+static void hk_free_remote(struct hk_superslab *ss, struct hk_slab *s, void *p,
+			   const char *fn)
+{
+	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
+		hk_bad_free(fn, p);
+	((uintptr_t *)p)[1] = hk_free_key;
+	if (hk_slab_remote_push(s, p))
+		hk_heap_notify(ss, s);
+}
+
+/* The large object p points at, or NULL (NULL p) after hk_bad_free. */
+static struct hk_large *hk_large_of(void *p, uintptr_t seg, const char *fn)
+{
+	struct hk_large *l = (struct hk_large *)(seg & ~(uintptr_t)HK_SEG_KINDS);
+
+	if (!(seg & HK_SEG_LARGE) || l->user != p)
+		hk_bad_free(fn, p);
+	return l;
+}
+
+void hk_free_general(void *p, const char *fn)
+{
+	uintptr_t seg = hk_segmap_get(p);
+	struct hk_superslab *ss = hk_ss_of(p);
+	struct hk_heap *h = hk_tls_heap;
+
+	if (HK_LIKELY(seg & HK_SEG_SS)) {
+		if (ss->owner == h)
+			hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
+		else
+			hk_free_remote(ss, hk_slab_of(ss, p), p, fn);
+		return;
+	}
+	if (p)
+		hk_large_free(hk_large_of(p, seg, fn), p);
+}
+
+/* ---- the API ------------------------------------------------------- */
+
+HK_EXPORT void *hk_malloc(size_t size)
+{
+	return hk_fast_malloc(size);
+}
+
+HK_EXPORT void hk_free(void *p)
+{
+	hk_fast_free(p, "free");
+}
+
+HK_EXPORT void hk_free_sized(void *p, size_t size)
+{
+	(void)size;
+	hk_free(p);
+}
+
+HK_EXPORT void hk_free_aligned_sized(void *p, size_t alignment, size_t size)
+{
+	(void)alignment;
+	(void)size;
+	hk_free(p);
+}
+
+/* Zeroed memory; blocks fresh from the OS are not cleared again: when
+ * the current slab has no free block the fast path takes the next one
+ * from the bump pointer, never used since the slab's memory was zero. */
+static void *hk_zalloc(size_t size)
+{
+	struct hk_slab *s;
+	bool zero;
+	void *p;
+
+	if (size > HK_SMALL_MAX)
+		return hk_large_alloc(size, 0, true);
+	s = hk_tls_heap->cur[hk_size_class(size)];
+	zero = !s->free && s->bump < s->end && s->zero;
+	p = hk_fast_malloc(size);
+	if (p && !zero)
+		memset(p, 0, size);
+	return p;
+}
+
+HK_EXPORT void *hk_calloc(size_t n, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return hk_zalloc(total);
+}
+
+HK_EXPORT size_t hk_malloc_usable_size(void *p)
+{
+	uintptr_t seg;
+
+	if (!p)
+		return 0;
+	seg = hk_segmap_get(p);
+	if (seg & HK_SEG_SS) {
+		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
+
+		if (!hk_slab_is_block(s, p))
+			hk_bad_free("malloc_usable_size", p);
+		return s->block;
+	}
+	return hk_large_usable(hk_large_of(p, seg, "malloc_usable_size"), p);
+}
+
+static void *hk_realloc_move(void *p, size_t old, size_t size)
+{
+	void *q = hk_malloc(size);
+
+	if (!q)
+		return NULL;
+	memcpy(q, p, old < size ? old : size);
+	hk_free(p);
+	return q;
+}
+
+HK_EXPORT void *hk_realloc(void *p, size_t size)
+{
+	uintptr_t seg;
+
+	if (!p)
+		return hk_malloc(size);
+	if (size == 0) {		/* as glibc: free, return NULL */
+		hk_free(p);
+		return NULL;
+	}
+	seg = hk_segmap_get(p);
+	if (seg & HK_SEG_SS) {
+		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
+		uint32_t bs = s->block;
+
+		if (!hk_slab_is_block(s, p) || hk_block_is_free(p))
+			hk_bad_free("realloc", p);
+		if (size <= bs && (size > bs / 2 || bs <= 64))
+			return p;
+		return hk_realloc_move(p, bs, size);
+	} else {
+		struct hk_large *l = hk_large_of(p, seg, "realloc");
+		void *q;
+
+		if (size > HK_SMALL_MAX) {
+			q = hk_large_realloc(l, p, size);
+			if (q)
+				return q;
+		}
+		return hk_realloc_move(p, l->size, size);
+	}
+}
+
+HK_EXPORT void *hk_reallocarray(void *p, size_t n, size_t size)
+{
+	size_t total;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return hk_realloc(p, total);
+}
+
+/* align: a power of two.  Up to a page, a power-of-two class is aligned
+ * by construction (slabs start page-aligned); beyond, a large object. */
+static void *hk_aligned(size_t align, size_t size)
+{
+	size_t n;
+
+	if (align <= 16)
+		return hk_malloc(size);
+	if (size > (size_t)PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	n = size > align ? size : align;
+	if (align <= 4096 && n <= HK_SMALL_MAX) {
+		n = (size_t)1 << (64 - __builtin_clzl(n - 1));
+		if (n <= HK_SMALL_MAX)
+			return hk_malloc(n);
+	}
+	return hk_large_alloc(size, align, false);
+}
+
+static bool hk_pow2(size_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+HK_EXPORT int hk_posix_memalign(void **out, size_t align, size_t size)
+{
+	int saved = errno;
+	void *p;
+
+	if (!hk_pow2(align) || align % sizeof(void *))
+		return EINVAL;
+	p = hk_aligned(align, size);
+	errno = saved;
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+HK_EXPORT void *hk_aligned_alloc(size_t align, size_t size)
+{
+	if (!hk_pow2(align)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	return hk_aligned(align, size);
+}
+
+/* glibc's memalign takes any alignment, rounding it up to a power of two. */
+HK_EXPORT void *hk_memalign(size_t align, size_t size)
+{
+	if (align > (size_t)PTRDIFF_MAX / 2 + 1) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (!hk_pow2(align))
+		align = align ? (size_t)1 << (64 - __builtin_clzl(align)) : 1;
+	return hk_aligned(align, size);
+}
+
+HK_EXPORT void *hk_valloc(size_t size)
+{
+	return hk_aligned(4096, size);
+}
+
+HK_EXPORT void *hk_pvalloc(size_t size)
+{
+	if (size > (size_t)PTRDIFF_MAX) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	size = size ? (size + 4095) & ~(size_t)4095 : 4096;
+	return hk_aligned(4096, size);
+}
+
+HK_EXPORT int hk_malloc_trim(size_t pad)
+{
+	int saved = errno;
+	size_t n;
+
+	(void)pad;
+	if (hk_init_state != 2)
+		return 0;
+	n = hk_heap_trim_all();
+	errno = saved;
+	return n > 0;
+}
+
+HK_EXPORT void hk_malloc_stats(void)
+{
+	hk_init();
+	hk_stats_print();
+}

@@ -1,0 +1,90 @@
+/* fastpath.h: the inline malloc and free of small blocks, shared by the
+ * hk_* API (alloc.c) and the malloc family (override.c) so that both are
+ * a table lookup and a pop, a mask and a push, with no call in between.
+ * Everything else leaves through one out-of-line slow path.
+ */
+#ifndef HK_FASTPATH_H
+#define HK_FASTPATH_H
+
+#include "internal.h"
+
+/* Pop b from s->free, the only place a block leaves a free list. */
+HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
+{
+	void *n = hk_next(b);
+
+	/* A next pointer outside b's superslab was not written by us: a
+	 * use-after-free write, which must not steer the next malloc. */
+	if (HK_UNLIKELY(((uintptr_t)n ^ (uintptr_t)b) > HK_SS_MASK) && n)
+		hk_slab_corrupt("malloc", b);
+	s->free = n;
+	s->used++;
+	((uintptr_t *)b)[1] = 0;	/* the free key */
+	return b;
+}
+
+/* A never-used block from the bump pointer (s->bump < s->end). */
+HK_INLINE void *hk_slab_bump(struct hk_slab *s)
+{
+	char *b = s->bump;
+
+	s->bump = b + s->block;
+	s->used++;
+	((uintptr_t *)b)[1] = 0;	/* reused memory may hold a stale key */
+	return b;
+}
+
+/* A block of s, which has room (hk_slab_refill). */
+HK_INLINE void *hk_slab_alloc(struct hk_slab *s)
+{
+	void *b = s->free;
+
+	if (HK_LIKELY(b != NULL))
+		return hk_slab_pop(s, b);
+	return hk_slab_bump(s);
+}
+
+HK_INLINE void *hk_fast_malloc(size_t size)
+{
+	if (HK_LIKELY(size <= HK_SMALL_MAX)) {
+		struct hk_slab *s = hk_tls_heap->cur[hk_size_class(size)];
+		void *b = s->free;
+
+		if (HK_LIKELY(b != NULL))
+			return hk_slab_pop(s, b);
+		if (s->bump < s->end)
+			return hk_slab_bump(s);
+	}
+	return hk_heap_malloc_slow(size);
+}
+
+/* Every free but the owner's into its hot superslab: segment map
+ * lookup, large objects, other threads' blocks, bad pointers. */
+void hk_free_general(void *p, const char *fn);
+
+/* Push p, a block of s in ss, which the calling thread's heap h owns. */
+HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
+			     struct hk_slab *s, void *p, const char *fn)
+{
+	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
+		hk_bad_free(fn, p);
+	((uintptr_t *)p)[1] = hk_free_key;
+	hk_set_next(p, s->free);
+	s->free = p;
+	if (HK_UNLIKELY((int32_t)--s->used <= 0))
+		hk_heap_free_slow(h, ss, s);
+}
+
+HK_INLINE void hk_fast_free(void *p, const char *fn)
+{
+	struct hk_heap *h = hk_tls_heap;
+	struct hk_superslab *ss = hk_ss_of(p);
+
+	if (HK_LIKELY((uintptr_t)ss == h->hot)) {
+		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
+		return;
+	}
+	hk_free_general(p, fn);
+}
+
+#endif /* HK_FASTPATH_H */

@@ -1,0 +1,493 @@
+/* heap.c: a thread's heap and the slow paths of malloc and free.
+ *
+ * Each thread reaches its heap through one initial-exec TLS pointer.
+ * Before its first allocation that pointer names hk_heap_empty, whose
+ * classes all point at hk_slab_empty (no free block), so the fast path
+ * needs no "initialised?" test: it simply falls into the slow path here.
+ *
+ * Per class the heap keeps a list of slabs that may have room; the head
+ * is the slab the fast path pops from.  A slab found exhausted leaves the
+ * list and is marked full; the next free of one of its blocks brings it
+ * back (directly when the owner frees, through the heap's notice stack
+ * when another thread does).  Heaps are never unmapped: an exited
+ * thread's heap goes to a pool for the next thread, and its superslabs to
+ * the abandoned list, from which any heap that needs room reclaims them.
+ */
+#include <errno.h>
+#include <pthread.h>
+
+#include "fastpath.h"
+#include "internal.h"
+#include "os.h"
+
+HK_TLS struct hk_heap *hk_tls_heap = &hk_heap_empty;
+struct hk_slab hk_slab_empty;
+struct hk_heap hk_heap_empty = {
+	.hot = 1,
+	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
+};
+
+static pthread_mutex_t hk_heap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hk_heap *hk_heap_all;
+static struct hk_heap *hk_heap_pool;
+static pthread_mutex_t hk_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct hk_superslab *hk_abandoned;
+
+struct hk_heap *hk_heap_first(void)
+{
+	return __atomic_load_n(&hk_heap_all, __ATOMIC_ACQUIRE);
+}
+
+/* ---- the class lists ---------------------------------------------- */
+
+static void hk_list_push(struct hk_heap *h, struct hk_slab *s)
+{
+	struct hk_slab *head = h->cur[s->cls];
+
+	s->prev = NULL;
+	s->next = head == &hk_slab_empty ? NULL : head;
+	if (s->next)
+		s->next->prev = s;
+	h->cur[s->cls] = s;
+}
+
+static void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		h->cur[s->cls] = s->next ? s->next : &hk_slab_empty;
+	if (s->next)
+		s->next->prev = s->prev;
+	s->next = NULL;
+	s->prev = NULL;
+}
+
+/* Mark s full and ask for a notice of the next remote free, unless one
+ * slipped in already (then false: s has room after all). */
+static bool hk_slab_try_full(struct hk_slab *s)
+{
+	uintptr_t zero = 0;
+
+	if (!__atomic_compare_exchange_n(&s->remote, &zero, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return false;
+	s->used |= HK_SLAB_FULL;
+	return true;
+}
+
+static bool hk_heap_mark_full(struct hk_heap *h, struct hk_slab *s)
+{
+	if (!hk_slab_try_full(s))
+		return false;
+	hk_list_remove(h, s);
+	return true;
+}
+
+static void hk_heap_unfull(struct hk_heap *h, struct hk_slab *s)
+{
+	uintptr_t one = 1;
+
+	s->used &= ~HK_SLAB_FULL;
+	__atomic_compare_exchange_n(&s->remote, &one, 0, false,
+				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+	hk_list_push(h, s);
+}
+
+/* ---- superslab lists ----------------------------------------------- */
+
+static void hk_ss_unlink(struct hk_superslab **head, struct hk_superslab *ss)
+{
+	if (ss->prev)
+		ss->prev->next = ss->next;
+	else
+		*head = ss->next;
+	if (ss->next)
+		ss->next->prev = ss->prev;
+	ss->next = NULL;
+	ss->prev = NULL;
+}
+
+static void hk_ss_push(struct hk_superslab **head, struct hk_superslab *ss)
+{
+	ss->prev = NULL;
+	ss->next = *head;
+	if (ss->next)
+		ss->next->prev = ss;
+	*head = ss;
+}
+
+/* Superslabs with free slices stay in front of the full ones. */
+static void hk_ss_to_tail(struct hk_heap *h, struct hk_superslab *ss)
+{
+	struct hk_superslab *t = ss;
+
+	if (!ss->next)
+		return;
+	while (t->next)
+		t = t->next;
+	hk_ss_unlink(&h->ss, ss);
+	t->next = ss;
+	ss->prev = t;
+}
+
+/* ---- notices from other threads ------------------------------------ */
+
+void hk_heap_notify(struct hk_superslab *ss, struct hk_slab *s)
+{
+	struct hk_heap *h = __atomic_load_n(&ss->owner, __ATOMIC_ACQUIRE);
+	uint8_t no = 0;
+	struct hk_slab *top;
+
+	if (!h || !__atomic_compare_exchange_n(&s->in_delayed, &no, 1, false,
+					       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
+	top = __atomic_load_n(&h->delayed, __ATOMIC_RELAXED);
+	do
+		s->delayed_next = top;
+	while (!__atomic_compare_exchange_n(&h->delayed, &top, s, true,
+					    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+static void hk_heap_drain(struct hk_heap *h)
+{
+	struct hk_slab *s = __atomic_exchange_n(&h->delayed, NULL, __ATOMIC_ACQUIRE);
+
+	while (s) {
+		struct hk_slab *n = s->delayed_next;
+
+		__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
+		/* A notice can outlive the slab's stay in this heap. */
+		if (hk_ss_of(s)->owner == h && (s->used & HK_SLAB_FULL))
+			hk_heap_unfull(h, s);
+		s = n;
+	}
+}
+
+/* ---- slabs in and out of the heap ---------------------------------- */
+
+static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
+				 struct hk_slab *s)
+{
+	bool was_full = ss->free_mask == 0;
+
+	hk_superslab_slab_free(ss, s, hk_now_ms());
+	h->dirty = true;
+	if (was_full && ss != h->ss) {
+		hk_ss_unlink(&h->ss, ss);
+		hk_ss_push(&h->ss, ss);
+	}
+}
+
+static void hk_heap_tick(struct hk_heap *h);
+
+void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
+		       struct hk_slab *s)
+{
+	hk_heap_tick(h);
+	if (s->used & HK_SLAB_FULL)
+		hk_heap_unfull(h, s);
+	if (s->used != 0)
+		return;
+	/* A class's only slab stays when it empties, so that a class that
+	 * empties and fills again does not give it back each time; the purge
+	 * tick releases it once it stayed empty for the purge delay. */
+	if (h->cur[s->cls] == s && !s->next) {
+		s->idle_since = hk_now_ms();
+		h->dirty = true;
+		return;
+	}
+	hk_list_remove(h, s);
+	hk_heap_slab_release(h, ss, s);
+}
+
+/* Release the empty slabs kept as their class's only one. */
+static void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
+{
+	for (unsigned c = 0; c < HK_NCLASS; c++) {
+		struct hk_slab *s = h->cur[c];
+
+		if (s == &hk_slab_empty || s->used != 0 || s->next)
+			continue;
+		if (!force && !hk_purge_due(s->idle_since, now)) {
+			h->dirty = true;
+			continue;
+		}
+		hk_list_remove(h, s);
+		hk_superslab_slab_free(hk_ss_of(s), s, now);
+	}
+}
+
+/* Take over an abandoned superslab: sort its slabs into our lists. */
+static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
+{
+	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
+	hk_ss_push(&h->ss, ss);
+	h->nss++;
+	for (unsigned i = 1; i < HK_SLICES; i++) {
+		struct hk_slab *s = &ss->slabs[i];
+
+		if (ss->slab_of[i] != i)
+			continue;
+		hk_slab_collect(s);
+		s->used &= ~HK_SLAB_FULL;
+		if (s->used == 0)
+			hk_heap_slab_release(h, ss, s);
+		else if (hk_slab_refill(s) || !hk_slab_try_full(s))
+			hk_list_push(h, s);
+	}
+	hk_stat_add(HK_ST_SS_RECLAIM, 1);
+}
+
+static struct hk_superslab *hk_heap_reclaim(struct hk_heap *h)
+{
+	struct hk_superslab *ss;
+
+	if (!__atomic_load_n(&hk_abandoned, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&hk_abandoned_lock);
+	ss = hk_abandoned;
+	if (ss)
+		hk_ss_unlink(&hk_abandoned, ss);
+	pthread_mutex_unlock(&hk_abandoned_lock);
+	if (ss)
+		hk_heap_adopt(h, ss);
+	return ss;
+}
+
+static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
+{
+	struct hk_superslab *ss;
+	struct hk_slab *s = NULL;
+
+	for (ss = h->ss; ss && ss->free_mask && !s; ss = s ? ss : ss->next)
+		s = hk_superslab_slab_new(ss, cls);
+	while (!s && (ss = hk_heap_reclaim(h)) != NULL)
+		s = hk_superslab_slab_new(ss, cls);
+	if (!s) {
+		ss = hk_superslab_new();
+		if (!ss)
+			return NULL;
+		__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
+		hk_ss_push(&h->ss, ss);
+		h->nss++;
+		s = hk_superslab_slab_new(ss, cls);
+	}
+	if (!ss->free_mask)
+		hk_ss_to_tail(h, ss);
+	h->hot = (uintptr_t)ss;
+	return s;
+}
+
+/* ---- malloc's slow path -------------------------------------------- */
+
+static struct hk_heap *hk_heap_new(void)
+{
+	struct hk_heap *h;
+
+	hk_init();
+	pthread_mutex_lock(&hk_heap_lock);
+	h = hk_heap_pool;
+	if (h) {
+		hk_heap_pool = h->next_pool;
+	} else {
+		h = hk_meta_alloc(sizeof(*h));
+		if (h) {
+			for (unsigned c = 0; c < HK_NCLASS; c++)
+				h->cur[c] = &hk_slab_empty;
+			h->hot = 1;
+			h->next_all = hk_heap_all;
+			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
+		}
+	}
+	if (h)
+		h->live = true;
+	pthread_mutex_unlock(&hk_heap_lock);
+	if (!h)
+		return NULL;
+	hk_tls_heap = h;
+	hk_init_thread(h);
+	hk_stat_add(HK_ST_THREADS, 1);
+	return h;
+}
+
+static void hk_heap_tick(struct hk_heap *h)
+{
+	if (__atomic_load_n(&h->delayed, __ATOMIC_RELAXED))
+		hk_heap_drain(h);
+	if (++h->slow >= 64) {
+		h->slow = 0;
+		if (h->dirty)
+			hk_heap_purge(h, false);
+		hk_large_trim(false);
+	}
+}
+
+static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
+{
+	struct hk_slab *s = h->cur[cls];
+
+	hk_heap_tick(h);
+	while (s && s != &hk_slab_empty) {
+		struct hk_slab *next = s->next;
+
+		if (hk_slab_refill(s)) {
+			if (s != h->cur[cls]) {
+				hk_list_remove(h, s);
+				hk_list_push(h, s);
+			}
+			return hk_slab_alloc(s);
+		}
+		if (hk_heap_mark_full(h, s))
+			s = next;
+	}
+	s = hk_heap_slab_new(h, cls);
+	if (!s)
+		return NULL;
+	hk_list_push(h, s);
+	return hk_slab_alloc(s);
+}
+
+void *hk_heap_malloc_slow(size_t size)
+{
+	struct hk_heap *h = hk_tls_heap;
+	void *b;
+
+	if (size > HK_SMALL_MAX)
+		return hk_large_alloc(size, 0, false);
+	if (HK_UNLIKELY(h == &hk_heap_empty)) {
+		h = hk_heap_new();
+		if (!h) {
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	b = hk_heap_alloc_class(h, hk_size_class(size));
+	if (!b)
+		errno = ENOMEM;
+	return b;
+}
+
+/* ---- returning memory ---------------------------------------------- */
+
+size_t hk_heap_purge(struct hk_heap *h, bool force)
+{
+	uint64_t now = hk_now_ms();
+	struct hk_superslab *ss, *next;
+	size_t total = 0;
+	bool dirty = false;
+
+	h->dirty = false;
+	hk_heap_release_idle(h, force, now);
+	dirty = h->dirty;
+	for (ss = h->ss; ss; ss = next) {
+		next = ss->next;
+		if (ss->nslabs == 0 && h->nss > 1 &&
+		    (force || hk_purge_due(ss->empty_since, now))) {
+			hk_ss_unlink(&h->ss, ss);
+			h->nss--;
+			if (h->hot == (uintptr_t)ss)
+				h->hot = h->ss ? (uintptr_t)h->ss : 1;
+			hk_superslab_free(ss);
+			total += HK_SS_SIZE;
+			continue;
+		}
+		if (ss->dirty_mask && (force || hk_purge_due(ss->dirty_since, now)))
+			total += hk_superslab_purge(ss);
+		dirty |= ss->dirty_mask != 0 || (ss->nslabs == 0 && h->nss > 1);
+	}
+	h->dirty = dirty;
+	return total;
+}
+
+size_t hk_heap_trim_all(void)
+{
+	struct hk_heap *h = hk_tls_heap;
+	size_t total = 0;
+
+	if (h != &hk_heap_empty)
+		total += hk_heap_purge(h, true);
+	/* Abandoned superslabs have no owner to race with but the lock. */
+	pthread_mutex_lock(&hk_abandoned_lock);
+	for (struct hk_superslab *ss = hk_abandoned; ss; ss = ss->next)
+		total += hk_superslab_purge(ss);
+	pthread_mutex_unlock(&hk_abandoned_lock);
+	return total + hk_large_trim(true);
+}
+
+/* ---- thread exit --------------------------------------------------- */
+
+static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss)
+{
+	for (unsigned i = 1; i < HK_SLICES; i++) {
+		struct hk_slab *s = &ss->slabs[i];
+
+		if (ss->slab_of[i] != i)
+			continue;
+		hk_slab_collect(s);
+		if (hk_slab_used(s) == 0)
+			hk_heap_slab_release(h, ss, s);
+	}
+	if (ss->nslabs == 0) {
+		hk_superslab_free(ss);
+		return;
+	}
+	/* No owner will run a purge tick for it while it waits. */
+	if (ss->dirty_mask)
+		hk_superslab_purge(ss);
+	__atomic_store_n(&ss->owner, NULL, __ATOMIC_RELEASE);
+	pthread_mutex_lock(&hk_abandoned_lock);
+	hk_ss_push(&hk_abandoned, ss);
+	pthread_mutex_unlock(&hk_abandoned_lock);
+}
+
+void hk_heap_abandon(struct hk_heap *h)
+{
+	struct hk_superslab *ss, *next;
+
+	if (h == &hk_heap_empty || !h->live)
+		return;
+	h->hot = 1;
+	hk_heap_drain(h);
+	for (ss = h->ss; ss; ss = next) {
+		next = ss->next;
+		ss->next = NULL;
+		ss->prev = NULL;
+		hk_heap_abandon_ss(h, ss);
+	}
+	h->ss = NULL;
+	h->nss = 0;
+	h->dirty = false;
+	for (unsigned c = 0; c < HK_NCLASS; c++)
+		h->cur[c] = &hk_slab_empty;
+	pthread_mutex_lock(&hk_heap_lock);
+	h->live = false;
+	h->next_pool = hk_heap_pool;
+	hk_heap_pool = h;
+	pthread_mutex_unlock(&hk_heap_lock);
+}
+
+/* ---- fork ---------------------------------------------------------- */
+
+void hk_heap_fork_prepare(void)
+{
+	pthread_mutex_lock(&hk_heap_lock);
+	pthread_mutex_lock(&hk_abandoned_lock);
+}
+
+void hk_heap_fork_parent(void)
+{
+	pthread_mutex_unlock(&hk_abandoned_lock);
+	pthread_mutex_unlock(&hk_heap_lock);
+}
+
+/* The child has one thread: the other heaps' owners are gone, so their
+ * superslabs are abandoned for this thread to reclaim. */
+void hk_heap_fork_child(void)
+{
+	pthread_mutex_init(&hk_abandoned_lock, NULL);
+	pthread_mutex_init(&hk_heap_lock, NULL);
+	for (struct hk_heap *h = hk_heap_all; h; h = h->next_all)
+		if (h->live && h != hk_tls_heap)
+			hk_heap_abandon(h);
+}

@@ -1,0 +1,213 @@
+/* stats.c: the counters of HAKMEM_STATS=1 (printed at exit), and the
+ * glibc reports built on them: malloc_stats, mallinfo, mallinfo2 and
+ * malloc_info.
+ *
+ * Counters are relaxed atomics bumped on slow paths only; the fast path
+ * counts nothing.  "blocks" per class are the blocks a heap's slabs of
+ * that class hold in use now, summed over heaps without locks, so the
+ * figures are approximate while other threads allocate.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "hakmem.h"
+#include "internal.h"
+#include "msg.h"
+#include "options.h"
+#include "os.h"
+
+uint64_t hk_stats[HK_ST_COUNT];
+/* Where the counters go: a copy of fd 2 taken at start-up under
+ * HAKMEM_STATS=1, because programs such as coreutils close stderr in an
+ * atexit handler, before our destructor prints. */
+static int hk_stats_fd = 2;
+
+void hk_stats_init(void)
+{
+	int fd;
+
+	if (!hk_options()->stats)
+		return;
+	fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
+	if (fd >= 0)
+		hk_stats_fd = fd;
+}
+
+struct hk_usage {
+	uint64_t blocks[HK_NCLASS];	/* in use now */
+	uint64_t slabs[HK_NCLASS];
+	uint64_t in_use;		/* bytes in small blocks */
+	uint64_t superslabs;
+};
+
+static void hk_usage_ss(struct hk_superslab *ss, struct hk_usage *u)
+{
+	u->superslabs++;
+	for (unsigned i = 1; i < HK_SLICES; i++) {
+		struct hk_slab *s = &ss->slabs[i];
+
+		if (ss->slab_of[i] != i)
+			continue;
+		u->blocks[s->cls] += hk_slab_used(s);
+		u->slabs[s->cls]++;
+		u->in_use += (uint64_t)hk_slab_used(s) * s->block;
+	}
+}
+
+static void hk_usage(struct hk_usage *u)
+{
+	memset(u, 0, sizeof(*u));
+	for (struct hk_heap *h = hk_heap_first(); h; h = h->next_all)
+		if (h->live)
+			for (struct hk_superslab *ss = h->ss; ss; ss = ss->next)
+				hk_usage_ss(ss, u);
+}
+
+static void hk_out(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void hk_out(int fd, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = hk_vfmt(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		n -= (size_t)w;
+	}
+}
+
+static void hk_stats_os(void)
+{
+	struct hk_os_counters c;
+
+	hk_os_counters(hk_os_current()->id, &c);
+	hk_out(hk_stats_fd, "hakmem: backend %s: regions %llu, bytes %llu, released %llu, "
+	       "purges %llu (%llu bytes), failures %llu, demotions %llu\n",
+	       hk_os_current()->name, (unsigned long long)c.regions,
+	       (unsigned long long)c.bytes, (unsigned long long)c.released,
+	       (unsigned long long)c.purges, (unsigned long long)c.purged,
+	       (unsigned long long)c.failures, (unsigned long long)c.demotions);
+}
+
+void hk_stats_print(void)
+{
+	struct hk_usage u;
+	struct rusage ru;
+	int saved = errno;
+
+	hk_usage(&u);
+	for (unsigned c = 0; c < HK_NCLASS; c++)
+		if (u.slabs[c])
+			hk_out(hk_stats_fd, "hakmem: class %6u: %llu blocks in use, %llu slabs\n",
+			       (unsigned)hk_class_size[c], (unsigned long long)u.blocks[c],
+			       (unsigned long long)u.slabs[c]);
+	hk_out(hk_stats_fd, "hakmem: superslabs: new %llu, freed %llu, reclaimed %llu, "
+	       "owned %llu; slabs made %llu; threads %llu\n",
+	       (unsigned long long)hk_stats[HK_ST_SS_NEW],
+	       (unsigned long long)hk_stats[HK_ST_SS_FREE],
+	       (unsigned long long)hk_stats[HK_ST_SS_RECLAIM],
+	       (unsigned long long)u.superslabs,
+	       (unsigned long long)hk_stats[HK_ST_SLAB_NEW],
+	       (unsigned long long)hk_stats[HK_ST_THREADS]);
+	hk_out(hk_stats_fd, "hakmem: large: maps %llu, unmaps %llu, cache hits %llu, "
+	       "remaps %llu, mapped %llu bytes; purged %llu bytes\n",
+	       (unsigned long long)hk_stats[HK_ST_LARGE_MAP],
+	       (unsigned long long)hk_stats[HK_ST_LARGE_UNMAP],
+	       (unsigned long long)hk_stats[HK_ST_LARGE_HIT],
+	       (unsigned long long)hk_stats[HK_ST_LARGE_REMAP],
+	       (unsigned long long)hk_stats[HK_ST_LARGE_BYTES],
+	       (unsigned long long)hk_stats[HK_ST_PURGED]);
+	hk_stats_os();
+	if (getrusage(RUSAGE_SELF, &ru) == 0)
+		hk_out(hk_stats_fd, "hakmem: page faults: minor %ld, major %ld; peak RSS %ld KiB\n",
+		       ru.ru_minflt, ru.ru_majflt, ru.ru_maxrss);
+	errno = saved;
+}
+
+__attribute__((destructor)) static void hk_stats_at_exit(void)
+{
+	if (hk_init_state == 2 && hk_options()->stats)
+		hk_stats_print();
+}
+
+static void hk_mallinfo_fill(size_t *arena, size_t *inuse, size_t *hblks,
+			     size_t *hblkhd)
+{
+	struct hk_usage u;
+
+	hk_usage(&u);
+	*arena = (size_t)u.superslabs * HK_SS_SIZE;
+	*inuse = (size_t)u.in_use;
+	*hblks = (size_t)(hk_stats[HK_ST_LARGE_MAP] - hk_stats[HK_ST_LARGE_UNMAP]);
+	*hblkhd = (size_t)hk_stats[HK_ST_LARGE_BYTES];
+}
+
+HK_EXPORT struct mallinfo2 mallinfo2(void)
+{
+	struct mallinfo2 mi = { 0 };
+
+	hk_mallinfo_fill(&mi.arena, &mi.uordblks, &mi.hblks, &mi.hblkhd);
+	mi.fordblks = mi.arena - mi.uordblks;
+	return mi;
+}
+
+/* Saturated to int, as glibc's own mallinfo does not even do. */
+static int hk_int(size_t v)
+{
+	return v > (size_t)INT32_MAX ? INT32_MAX : (int)v;
+}
+
+HK_EXPORT struct mallinfo mallinfo(void)
+{
+	struct mallinfo2 m2 = mallinfo2();
+	struct mallinfo mi = { 0 };
+
+	mi.arena = hk_int(m2.arena);
+	mi.uordblks = hk_int(m2.uordblks);
+	mi.fordblks = hk_int(m2.fordblks);
+	mi.hblks = hk_int(m2.hblks);
+	mi.hblkhd = hk_int(m2.hblkhd);
+	return mi;
+}
+
+/* The XML goes out with write(2) on fileno(f) after fflush(f), so the
+ * text lands in order without stdio allocating a buffer in here.  A FILE
+ * with no descriptor (fmemopen, open_memstream) gets nothing: EINVAL. */
+HK_EXPORT int malloc_info(int options, FILE *f)
+{
+	struct mallinfo2 m = mallinfo2();
+	int fd;
+
+	if (options != 0 || !f) {
+		errno = EINVAL;
+		return -1;
+	}
+	fflush(f);
+	fd = fileno(f);
+	if (fd < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	hk_out(fd, "<malloc version=\"hakmem-1\">\n<heap nr=\"0\">\n");
+	hk_out(fd, "<total type=\"superslabs\" size=\"%zu\"/>\n", m.arena);
+	hk_out(fd, "<total type=\"in-use\" size=\"%zu\"/>\n", m.uordblks);
+	hk_out(fd, "<total type=\"mmap\" count=\"%zu\" size=\"%zu\"/>\n",
+	       m.hblks, m.hblkhd);
+	hk_out(fd, "</heap>\n</malloc>\n");
+	return 0;
+}

@@ -1,0 +1,144 @@
+/* superslab.c: 2 MiB regions cut into slices, and slabs made of runs of
+ * slices.
+ *
+ * A superslab comes from hk_os_chunk_alloc, aligned to its size so that
+ * masking any pointer finds the header.  Its free slices are tracked in
+ * three masks: free, dirty (touched since the last purge: reusing them
+ * costs no page fault) and zero (read as zero: calloc skips memset).
+ * New slabs prefer dirty slices, so a program that frees and allocates
+ * keeps reusing the pages it already faulted in.
+ */
+#include <string.h>
+
+#include "internal.h"
+#include "os.h"
+
+_Static_assert(HK_SS_SHIFT == HK_CHUNK_SHIFT, "superslab is an OS chunk");
+_Static_assert(HK_SLICES << HK_SLICE_SHIFT == HK_SS_SIZE, "slices tile it");
+_Static_assert(HK_SS_HDR <= ((size_t)1 << HK_SLICE_SHIFT), "header fits slice 0");
+
+struct hk_superslab *hk_superslab_new(void)
+{
+	struct hk_superslab *ss;
+	bool fresh;
+	void *p;
+
+	if (hk_os_chunk_alloc(HK_SS_SIZE, &p, &fresh) != 0)
+		return NULL;
+	ss = p;
+	if (!fresh)
+		memset(ss, 0, HK_SS_HDR);
+	ss->free_mask = ~(uint64_t)1;	/* slice 0: the header */
+	ss->zero_mask = fresh ? ~(uint64_t)0 : 0;
+	if (hk_segmap_set(ss, HK_SS_SIZE, (uintptr_t)ss | HK_SEG_SS) != 0) {
+		hk_os_chunk_free(ss, HK_SS_SIZE);
+		return NULL;
+	}
+	hk_stat_add(HK_ST_SS_NEW, 1);
+	return ss;
+}
+
+void hk_superslab_free(struct hk_superslab *ss)
+{
+	hk_segmap_set(ss, HK_SS_SIZE, 0);
+	hk_os_chunk_free(ss, HK_SS_SIZE);
+	hk_stat_add(HK_ST_SS_FREE, 1);
+}
+
+static uint64_t hk_run_mask(unsigned first, unsigned n)
+{
+	return (n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
+}
+
+/* First run of n free slices, preferring one with dirty slices; -1. */
+static int hk_superslab_find(struct hk_superslab *ss, unsigned n)
+{
+	int any = -1;
+
+	for (unsigned i = 0; i + n <= HK_SLICES; i++) {
+		uint64_t m = hk_run_mask(i, n);
+
+		if ((ss->free_mask & m) != m)
+			continue;
+		if (ss->dirty_mask & m)
+			return (int)i;
+		if (any < 0)
+			any = (int)i;
+	}
+	return any;
+}
+
+struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls)
+{
+	unsigned n = hk_class_span[cls];
+	int i = hk_superslab_find(ss, n);
+	char *base = (char *)ss;
+	struct hk_slab *s;
+	uint64_t m;
+
+	if (i < 0)
+		return NULL;
+	m = hk_run_mask((unsigned)i, n);
+	s = &ss->slabs[i];
+	hk_slab_init(s, base + (i ? (size_t)i << HK_SLICE_SHIFT : HK_SS_HDR),
+		     base + ((size_t)(i + (int)n) << HK_SLICE_SHIFT), cls,
+		     (ss->zero_mask & m) == m);
+	s->slice = (uint8_t)i;
+	s->span = (uint8_t)n;
+	memset(&ss->slab_of[i], i, n);
+	ss->free_mask &= ~m;
+	ss->dirty_mask &= ~m;
+	ss->zero_mask &= ~m;
+	ss->nslabs++;
+	hk_stat_add(HK_ST_SLAB_NEW, 1);
+	return s;
+}
+
+void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
+			    uint64_t now)
+{
+	uintptr_t off = (uintptr_t)(s->bump - (char *)ss);
+	unsigned touched = (unsigned)((off + ((uintptr_t)1 << HK_SLICE_SHIFT) - 1)
+				      >> HK_SLICE_SHIFT) - s->slice;
+	uint64_t m = hk_run_mask(s->slice, s->span);
+	uint64_t t = hk_run_mask(s->slice, touched < s->span ? touched : s->span);
+
+	memset(&ss->slab_of[s->slice], HK_SLOT_FREE, s->span);
+	if (!ss->dirty_mask)
+		ss->dirty_since = now;
+	ss->free_mask |= m;
+	if (s->zero) {
+		ss->dirty_mask |= t;
+		ss->zero_mask |= m & ~t;
+	} else {
+		ss->dirty_mask |= m;
+	}
+	if (--ss->nslabs == 0)
+		ss->empty_since = now;
+}
+
+size_t hk_superslab_purge(struct hk_superslab *ss)
+{
+	uint64_t d = ss->dirty_mask;
+	size_t total = 0;
+
+	while (d) {
+		unsigned i = (unsigned)__builtin_ctzll(d), j = i;
+		char *lo, *hi;
+		bool zeroed = false;
+
+		while (j < HK_SLICES && (d >> j & 1))
+			j++;
+		lo = (char *)ss + (i ? (size_t)i << HK_SLICE_SHIFT : HK_SS_HDR);
+		hi = (char *)ss + ((size_t)j << HK_SLICE_SHIFT);
+		if (hk_os_purge(lo, (size_t)(hi - lo), &zeroed) == 0) {
+			total += (size_t)(hi - lo);
+			if (zeroed)
+				ss->zero_mask |= hk_run_mask(i, j - i);
+		}
+		d &= ~hk_run_mask(i, j - i);
+	}
+	ss->dirty_mask = 0;
+	hk_stat_add(HK_ST_PURGED, (int64_t)total);
+	return total;
+}

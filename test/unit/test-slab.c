@@ -1,0 +1,108 @@
+/* test-slab: the lists of one slab, on a buffer of our own: lazy carving
+ * a page at a time, pop/push through the encoded lists, remote pushes
+ * and their collection, and detection of a double remote free. */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fastpath.h"
+#include "tap.h"
+
+#define HK_SLICE ((size_t)1 << HK_SLICE_SHIFT)
+
+static struct hk_superslab *ss;
+
+static struct hk_slab *new_slab(unsigned cls)
+{
+	struct hk_slab *s = &ss->slabs[1];
+
+	hk_slab_init(s, (char *)ss + HK_SLICE, (char *)ss + 2 * HK_SLICE, cls, true);
+	s->slice = 1;
+	s->span = 1;
+	ss->slab_of[1] = 1;
+	return s;
+}
+
+int main(void)
+{
+	struct hk_slab *s;
+	void *b[64];
+	int n, ok;
+
+	tap_plan(10);
+	if (posix_memalign((void **)&ss, HK_SS_SIZE, HK_SS_SIZE))
+		tap_skip_all("no 2 MiB aligned buffer");
+	memset(ss, 0, HK_SS_HDR);
+	hk_secret = 0x5a5a5a5a12345678ull;
+	s = new_slab(3);	/* 64-byte blocks */
+	tap_ok(s->free == NULL && s->block == 64 && s->end == (char *)ss + 2 * HK_SLICE,
+	       "init: no list, bump over the slice");
+	tap_ok(hk_slab_refill(s) && s->free == NULL, "room comes from the bump pointer");
+	for (n = 0; n < 64; n++)
+		b[n] = hk_slab_alloc(s);
+	tap_ok(s->used == 64 && b[1] == (char *)b[0] + 64 &&
+	       s->bump == (char *)ss + HK_SLICE + 64 * 64,
+	       "bump hands out blocks in address order, touching nothing beyond");
+	ok = 1;
+	for (n = 0; n < 64; n++)
+		ok &= hk_slab_is_block(s, b[n]) && !hk_slab_is_block(s, (char *)b[n] + 16) &&
+		      !hk_slab_is_block(s, (char *)b[n] + 48);
+	ok &= !hk_slab_is_block(s, s->bump) && !hk_slab_is_block(s, (char *)b[0] - 64) &&
+	      !hk_slab_is_block(&ss->slabs[0], b[0]);
+	tap_ok(ok, "block starts are told from interior, unused and foreign pointers");
+	/* Owner frees push on free; the last freed comes back first. */
+	for (n = 0; n < 32; n++) {
+		hk_set_next(b[n], s->free);
+		s->free = b[n];
+		s->used--;
+	}
+	tap_ok(hk_slab_alloc(s) == b[31] && hk_slab_alloc(s) == b[30] && s->used == 34,
+	       "free list is LIFO");
+	/* Remote frees, then collection. */
+	for (n = 32; n < 64; n++)
+		hk_slab_remote_push(s, b[n]);
+	tap_ok(hk_slab_collect(s) == 32 && s->used == 2, "collect takes 32 remote blocks");
+	n = 0;
+	for (void *p = s->free; p; p = hk_next(p))
+		n++;
+	tap_ok(n == 62, "free list holds the 62 free blocks");
+	tap_ok(*(void **)s->free != hk_next(s->free), "next pointers are encoded");
+	/* A use-after-free write of a plain pointer does not steer malloc. */
+	{
+		pid_t pid = fork();
+		int st = 0;
+
+		if (pid == 0) {
+			static char target[64];
+
+			close(2);
+			*(void **)s->free = target;
+			hk_slab_alloc(s);
+			_exit(hk_slab_alloc(s) == (void *)target ? 1 : 0);
+		}
+		waitpid(pid, &st, 0);
+		tap_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+		       "an overwritten next pointer aborts instead of being followed");
+	}
+	/* A block pushed twice by other threads is caught at collection. */
+	{
+		pid_t pid = fork();
+		int st = 0;
+
+		if (pid == 0) {
+			void *x = hk_slab_alloc(s);
+
+			close(2);
+			hk_slab_remote_push(s, x);
+			hk_slab_remote_push(s, x);
+			hk_slab_collect(s);
+			_exit(0);
+		}
+		waitpid(pid, &st, 0);
+		tap_ok(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT,
+		       "double remote free aborts at collection");
+	}
+	return tap_done();
+}
