@@ -9,6 +9,7 @@
 #include "fastpath.h"
 #include "hakmem.h"
 #include "msg.h"
+#include "os.h"
 
 /* ---- free of what the fast path does not handle -------------------- */
 
@@ -188,8 +189,9 @@ HK_EXPORT void *hk_reallocarray(void *p, size_t n, size_t size)
 	return hk_realloc(p, total);
 }
 
-/* align: a power of two.  Up to a page, a power-of-two class is aligned
- * by construction (slabs start page-aligned); beyond, a large object. */
+/* align: a power of two.  Up to a slice (32 KiB), a power-of-two class
+ * is aligned by construction (slabs start on a slice boundary); beyond,
+ * a large object. */
 static void *hk_aligned(size_t align, size_t size)
 {
 	size_t n;
@@ -201,7 +203,7 @@ static void *hk_aligned(size_t align, size_t size)
 		return NULL;
 	}
 	n = size > align ? size : align;
-	if (align <= 4096 && n <= HK_SMALL_MAX) {
+	if (align <= ((size_t)1 << HK_SLICE_SHIFT) && n <= HK_SMALL_MAX) {
 		n = (size_t)1 << (64 - __builtin_clzl(n - 1));
 		if (n <= HK_SMALL_MAX)
 			return hk_malloc(n);
@@ -252,17 +254,19 @@ HK_EXPORT void *hk_memalign(size_t align, size_t size)
 
 HK_EXPORT void *hk_valloc(size_t size)
 {
-	return hk_aligned(4096, size);
+	return hk_aligned(hk_os_caps()->page_size, size);
 }
 
 HK_EXPORT void *hk_pvalloc(size_t size)
 {
+	size_t page = hk_os_caps()->page_size;
+
 	if (size > (size_t)PTRDIFF_MAX) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	size = size ? (size + 4095) & ~(size_t)4095 : 4096;
-	return hk_aligned(4096, size);
+	size = size ? (size + page - 1) & ~(page - 1) : page;
+	return hk_aligned(page, size);
 }
 
 HK_EXPORT int hk_malloc_trim(size_t pad)

@@ -184,21 +184,23 @@ static void hk_heap_tick(struct hk_heap *h);
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s)
 {
-	hk_heap_tick(h);
 	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
-	if (s->used != 0)
-		return;
-	/* A class's only slab stays when it empties, so that a class that
-	 * empties and fills again does not give it back each time; the purge
-	 * tick releases it once it stayed empty for the purge delay. */
-	if (h->cur[s->cls] == s && !s->next) {
-		s->idle_since = hk_now_ms();
-		h->dirty = true;
-		return;
+	if (s->used == 0) {
+		/* A class's only slab stays when it empties, so that a class
+		 * that empties and fills again does not give it back each
+		 * time; the purge tick releases it once it stayed empty for
+		 * the purge delay. */
+		if (h->cur[s->cls] == s && !s->next) {
+			s->idle_since = hk_now_ms();
+			h->dirty = true;
+		} else {
+			hk_list_remove(h, s);
+			hk_heap_slab_release(h, ss, s);
+		}
 	}
-	hk_list_remove(h, s);
-	hk_heap_slab_release(h, ss, s);
+	/* Last: the tick may release slabs, s among them. */
+	hk_heap_tick(h);
 }
 
 /* Release the empty slabs kept as their class's only one. */
@@ -325,9 +327,10 @@ static void hk_heap_tick(struct hk_heap *h)
 
 static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 {
-	struct hk_slab *s = h->cur[cls];
+	struct hk_slab *s;
 
-	hk_heap_tick(h);
+	hk_heap_tick(h);	/* first: it may release the head */
+	s = h->cur[cls];
 	while (s && s != &hk_slab_empty) {
 		struct hk_slab *next = s->next;
 

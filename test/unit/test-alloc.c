@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hakmem.h"
+#include "internal.h"
 #include "tap.h"
 
 static int fill_check(size_t n)
@@ -45,7 +46,7 @@ int main(void)
 	void *a;
 	pthread_t t;
 
-	tap_plan(12);
+	tap_plan(13);
 	for (unsigned i = 0; i < sizeof(sizes) / sizeof(*sizes); i++)
 		ok &= fill_check(sizes[i]);
 	tap_ok(ok, "malloc/free across classes and large sizes");
@@ -114,6 +115,28 @@ int main(void)
 	for (int i = 0; i < NPASS; i++)
 		hk_free(passed[i]);
 	tap_ok(ok, "blocks freed by another thread come back");
+	/* With no purge delay every slow path releases idle slabs: blocks
+	 * handed out around those releases must stay valid. */
+	hk_purge_delay = 0;
+	ok = 1;
+	for (int i = 0; i < NPASS; i++) {
+		size_t n = (size_t)(i * 7919 % 20000) + 1;
+
+		passed[i] = hk_malloc(n);
+		ok &= passed[i] != NULL;
+		memset(passed[i], i & 255, n < 64 ? n : 64);
+		if (i % 3 == 0) {
+			hk_free(passed[i / 2]);
+			passed[i / 2] = hk_malloc(n);
+			ok &= passed[i / 2] != NULL;
+		}
+		if (i % 1000 == 0)
+			hk_malloc_trim(0);
+	}
+	for (int i = 0; i < NPASS; i++)
+		hk_free(passed[i]);
+	tap_ok(ok, "blocks stay valid while idle slabs are released (no purge delay)");
+	hk_purge_delay = 100;
 	p = hk_malloc(40 << 20);
 	memset(p, 1, 40 << 20);
 	hk_free(p);
