@@ -24,10 +24,10 @@ mkdir -p "$top_builddir/test/fuzz"
 "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-include "$top_builddir/config.h" -I"$top_builddir" \
 	-I"$top_srcdir/include" -I"$top_srcdir/lib" -I"$top_srcdir/probe" \
-	-o "$out.tmp" "$top_srcdir/test/fuzz/fuzz-alloc.c" $srcs -lpthread 2>"$out.log" || {
+	-o "$out.tmp" "$top_srcdir/test/fuzz/fuzz-alloc.c" $srcs -lpthread 2>"$out.errors" || {
 	# A clang without the libFuzzer runtime is a missing tool, not a failure.
-	grep -q 'libclang_rt.fuzzer\|cannot find.*fuzzer' "$out.log" && exit 77
-	cat "$out.log" >&2
+	grep -q 'libclang_rt.fuzzer\|cannot find.*fuzzer' "$out.errors" && exit 77
+	cat "$out.errors" >&2
 	exit 1
 }
 mv "$out.tmp" "$out"
