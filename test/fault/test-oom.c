@@ -21,6 +21,7 @@
 
 #include "../api/alloc-api.h"
 #include "../badinput/child.h"
+#include "bugs.h"
 
 enum { SLOTS = 1 << 19, LIVE = 96, CHURN = 6000, MAX_THREADS = 3 };
 #define HK_SLACK ((size_t)64 << 20)	/* address space beyond the start */
@@ -230,21 +231,6 @@ static int run(void *arg)
 	for (int i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
 	return 0;
-}
-
-/* A check that fails while an allocator bug found by these tests is
- * unfixed: TODO under hakmem (the bug is in the harden branch's report;
- * the TODO goes when the fix lands: a passing check prints a plain ok). */
-__attribute__((format(printf, 3, 4)))
-static void ok_unless_hakmem_bug(int cond, const char *id, const char *fmt, ...)
-{
-	char todo[64];
-	va_list ap;
-
-	snprintf(todo, sizeof(todo), "hakmem bug %s", id);
-	va_start(ap, fmt);
-	ta_vok(cond, ta.is_hakmem ? todo : NULL, fmt, ap);
-	va_end(ap);
 }
 
 static void check(int threads)
