@@ -7,11 +7,12 @@
  *     with errno ENOMEM, and after the frees each size is served again;
  *   - hold a set of live blocks while the limit is cut to the address
  *     space in use (the next mmap fails) and go on with malloc, calloc,
- *     realloc and free; then the limit is raised and work goes on.
+ *     realloc and free; then the limit is lifted and work goes on.
  *     Failures are NULL/ENOMEM, a failed realloc keeps its block, and
  *     every live block keeps its contents throughout.
- * Nothing may crash or hang (the child has an alarm).  Built plain
- * (glibc), -hk and under LD_PRELOAD, like test/api's programs.
+ * Nothing may crash or hang (the parent kills a child past its time).
+ * Built plain (glibc), -hk and under LD_PRELOAD, like test/api's
+ * programs.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,7 +33,7 @@ enum hk_kind { K_SMALL, K_MEDIUM, K_LARGE, K_MIXED, K_KINDS };
 /* Counters of the child, in shared memory so the parent can read them. */
 struct hk_tally {
 	atomic_long allocs, fails, bad_errno, corrupt, again_fail, trim_fail;
-	atomic_long cut_fails, relaxed_fails, bad_realloc;
+	atomic_long cut_fails, relaxed_fails;
 };
 
 struct hk_slot {
@@ -158,6 +159,8 @@ static void *worker(void *arg)
 	struct hk_slot *sl = mmap(NULL, SLOTS * sizeof(*sl), PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
+	if (sl == MAP_FAILED)
+		abort();
 	pthread_barrier_wait(&step);	/* mapped: the start of the count */
 	pthread_barrier_wait(&step);	/* the limit is set */
 	for (int k = 0; k < K_KINDS; k++)
@@ -181,7 +184,7 @@ static void *worker(void *arg)
 	for (int i = 0; i < CHURN; i++)
 		churn_one(sl, &s, &tally->cut_fails);
 	pthread_barrier_wait(&step);	/* done with the cut limit */
-	pthread_barrier_wait(&step);	/* the limit is raised */
+	pthread_barrier_wait(&step);	/* the limit is lifted */
 	for (int i = 0; i < CHURN; i++)
 		churn_one(sl, &s, &tally->relaxed_fails);
 	free_all(sl, LIVE);
@@ -239,7 +242,7 @@ static void check(int threads)
 
 	memset(tally, 0, sizeof(*tally));
 	hk_child(run, &threads, 60, &c);
-	tap_diag("%d thread(s): %ld blocks, %ld failures filling, %ld with the limit cut, %ld after raising it",
+	tap_diag("%d thread(s): %ld blocks, %ld failures filling, %ld with the limit cut, %ld after lifting it",
 		 threads, (long)tally->allocs, (long)tally->fails, (long)tally->cut_fails,
 		 (long)tally->relaxed_fails);
 	tap_ok(c.sig == 0 && c.code == 0, "%d thread(s): the child exits normally (signal %d, exit %d, '%s')",
@@ -256,7 +259,7 @@ static void check(int threads)
 			     "%d thread(s): and all after malloc_trim(0) (%ld refused)",
 			     threads, (long)tally->trim_fail);
 	tap_ok(tally->relaxed_fails == 0,
-	       "%d thread(s): once the limit is raised again, work goes on without failures (%ld)",
+	       "%d thread(s): once the limit is lifted, work goes on without failures (%ld)",
 	       threads, (long)tally->relaxed_fails);
 }
 
