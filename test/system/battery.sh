@@ -10,6 +10,8 @@ battery_run() {	# NAME CMD...: CMD's stdout and exit status into NAME.out
 	echo "exit $?" >>"$out/$name.out"
 }
 
+# The programs' own code is in single quotes, expanded by them.
+# shellcheck disable=SC2016
 battery() {
 	out=$1
 	work=$out/work

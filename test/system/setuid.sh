@@ -26,8 +26,8 @@ if ! asnobody "$dir/plain" >"$dir/base.out" 2>"$dir/base.err"; then
 	exit 0
 fi
 default=$(sed -n 's/^backend: //p' "$dir/base.out")
-other=lazy
-[ "$default" = lazy ] && other=touch
+other="lazy"
+[ "$default" = lazy ] && other="touch"
 
 asnobody env HAKMEM_VERBOSE=1 HAKMEM_BACKEND=$other "$dir/plain" >"$dir/p.out" 2>"$dir/p.err"
 grep -q "^backend: $other\$" "$dir/p.out" && [ -s "$dir/p.err" ]
