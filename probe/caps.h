@@ -98,7 +98,8 @@ struct hk_caps {
 
 	/* Transparent huge pages (thp.c). */
 	enum hk_thp_mode thp_enabled;
-	enum hk_thp_defrag thp_defrag;	/* UNKNOWN without HK_PROBE_DETAILS */
+	enum hk_thp_defrag thp_defrag;	/* UNKNOWN when THP is never/absent,
+					 * without HK_PROBE_DETAILS */
 	size_t thp_pmd_size;		/* hpage_pmd_size, or 2 MiB by default */
 	enum hk_src thp_src;
 	enum hk_src thp_pmd_src;

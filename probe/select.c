@@ -6,11 +6,22 @@
  * The policy (hakmem(7) carries the same text):
  *
  * HAKMEM_BACKEND=auto (the default)
- *   thp   when THP is enabled as "madvise" or "always" and the
- *         MADV_HUGEPAGE trial was accepted: memory touched in full costs
- *         about 100 us/MiB with 2 MiB pages against 320-440 us/MiB with
- *         4 KiB ones (KERNEL-FACTS 2.1), and munmap 15x less;
- *   lazy  otherwise, and also when the cgroup memory.max is under 1 GiB:
+ *   thp   when THP is enabled as "madvise" or "always", the
+ *         MADV_HUGEPAGE trial was accepted and THP defrag is "defer" or
+ *         "never": memory touched in full costs about 100 us/MiB with
+ *         2 MiB pages against 320-440 us/MiB with 4 KiB ones (KERNEL-FACTS
+ *         2.1), and munmap 15x less;
+ *   lazy  otherwise.  Defrag "madvise", "always" and "defer+madvise" make
+ *         a fault in MADV_HUGEPAGE memory compact memory synchronously
+ *         when no free huge page is at hand: measured here (make bench,
+ *         fresh-touch-all, 1 GiB touched) the same run took 0.14 s to
+ *         3.2 s with thp against 0.6-1.0 s with lazy pages, and touching
+ *         10% of it cost thp 2x lazy; after idle periods on a VM a THP
+ *         fault costs 10-20x a warm one (KERNEL-FACTS 2.5).  A fleet
+ *         default must not stall a process for seconds, so huge pages
+ *         are taken only where the kernel will not stall for them (or
+ *         when asked for: HAKMEM_BACKEND=thp).  lazy also when the cgroup
+ *         memory.max is under 1 GiB:
  *         one touch maps a whole 2 MiB page, so sparse use would inflate
  *         RSS up to 512x against a limit that small; and when the THP
  *         size is larger than a 2 MiB superslab (arm64 with 64 KiB pages
@@ -199,9 +210,16 @@ static enum hk_backend_id hk_select_auto(const struct hk_caps *c, char *reason)
 		       (unsigned long long)(HK_SELECT_THP_MIN_CGROUP >> 20));
 		return HK_BACKEND_LAZY;
 	}
+	if (c->thp_defrag != HK_DEFRAG_DEFER && c->thp_defrag != HK_DEFRAG_NEVER) {
+		hk_fmt(reason, HK_REASON_MAX,
+		       "auto: THP defrag=%s: faults in MADV_HUGEPAGE memory may stall in direct compaction: lazy 4 KiB pages",
+		       hk_thp_defrag_name(c->thp_defrag));
+		return HK_BACKEND_LAZY;
+	}
 	hk_fmt(reason, HK_REASON_MAX,
-	       "auto: THP %s and MADV_HUGEPAGE accepted: %zu KiB pages, 3-4x cheaper per touched MiB",
-	       hk_thp_mode_name(c->thp_enabled), c->thp_pmd_size >> 10);
+	       "auto: THP %s, defrag=%s and MADV_HUGEPAGE accepted: %zu KiB pages, 3-4x cheaper per touched MiB",
+	       hk_thp_mode_name(c->thp_enabled), hk_thp_defrag_name(c->thp_defrag),
+	       c->thp_pmd_size >> 10);
 	return HK_BACKEND_THP;
 }
 

@@ -74,7 +74,9 @@ void hk_probe_thp(struct hk_caps *caps, const char *root, unsigned flags)
 	if (caps->thp_enabled == HK_THP_ABSENT)
 		return;
 	caps->thp_defrag = HK_DEFRAG_UNKNOWN;
-	if (flags & HK_PROBE_DETAILS)
+	/* The policy needs defrag only where THP could be used at all. */
+	if (flags & HK_PROBE_DETAILS || caps->thp_enabled == HK_THP_MADVISE ||
+	    caps->thp_enabled == HK_THP_ALWAYS)
 		caps->thp_defrag = (enum hk_thp_defrag)hk_thp_choice(root,
 			HK_THP_DIR "/defrag", hk_thp_defrag_names,
 			HK_DEFRAG_ALWAYS, HK_DEFRAG_UNKNOWN);

@@ -8,7 +8,7 @@
 
 static const char *const machines[] = {
 	"kvm-6.18", "rhel7-3.10", "rhel8-4.18", "thp-never", "thp-always",
-	"no-thp", "no-hugetlbfs", "hugetlb-pool", "container-memmax",
+	"no-thp", "no-hugetlbfs", "hugetlb-pool", "container-memmax", "thp-defer",
 };
 
 static void test_live(void)

@@ -57,6 +57,19 @@ static void m_nompop(struct hk_caps *c)	/* neither populate works */
 static void m_thp_never(struct hk_caps *c) { m_this(c); c->thp_enabled = HK_THP_NEVER; }
 static void m_thp_always(struct hk_caps *c) { m_this(c); c->thp_enabled = HK_THP_ALWAYS; }
 
+/* THP defrag modes: only defer and never keep MADV_HUGEPAGE faults from
+ * compacting memory synchronously. */
+static void m_defer(struct hk_caps *c) { m_this(c); c->thp_defrag = HK_DEFRAG_DEFER; }
+static void m_defrag_never(struct hk_caps *c) { m_this(c); c->thp_defrag = HK_DEFRAG_NEVER; }
+static void m_defrag_always(struct hk_caps *c) { m_this(c); c->thp_defrag = HK_DEFRAG_ALWAYS; }
+static void m_defrag_defer_madvise(struct hk_caps *c)
+{
+	m_this(c);
+	c->thp_defrag = HK_DEFRAG_DEFER_MADVISE;
+}
+static void m_defrag_unknown(struct hk_caps *c) { m_this(c); c->thp_defrag = HK_DEFRAG_UNKNOWN; }
+static void m_thp_always_defer(struct hk_caps *c) { m_thp_always(c); c->thp_defrag = HK_DEFRAG_DEFER; }
+
 static void m_thp_absent(struct hk_caps *c)
 {
 	m_this(c);
@@ -119,6 +132,8 @@ static void m_arm64_64k(struct hk_caps *c)	/* 64 KiB pages: 512 MiB PMD */
 
 static void m_container(struct hk_caps *c) { m_this(c); c->cgroup_mem_max = 512 * MiB; c->cgroup_version = 2; }
 static void m_container_2g(struct hk_caps *c) { m_container(c); c->cgroup_mem_max = 2048 * MiB; }
+static void m_container_defer(struct hk_caps *c) { m_container(c); c->thp_defrag = HK_DEFRAG_DEFER; }
+static void m_container_2g_defer(struct hk_caps *c) { m_container_2g(c); c->thp_defrag = HK_DEFRAG_DEFER; }
 
 static void m_no_trials(struct hk_caps *c)	/* a captured tree without trials */
 {
@@ -151,10 +166,17 @@ static const struct row {
 	enum hk_prefault pf;
 	const char *reason;
 } rows[] = {
-	{ "this", m_this, A, U, THP, FREE, P0, "auto: THP madvise and MADV_HUGEPAGE accepted: 2048 KiB" },
-	{ "this", m_this, A, P0, THP, FREE, P0, "auto: THP madvise" },
-	{ "this", m_this, A, P1, THP, FREE, P1, "auto: THP" },
-	{ "this", m_this, A, P2, THP, FREE, P2, "auto: THP" },
+	{ "this", m_this, A, U, LAZY, FREE, P0, "auto: THP defrag=madvise: faults in MADV_HUGEPAGE memory may stall in direct compaction: lazy 4 KiB pages" },
+	{ "this", m_this, A, P0, LAZY, FREE, P0, "auto: THP defrag=madvise" },
+	{ "this", m_this, A, P1, LAZY, FREE, P1, "defrag=madvise" },
+	{ "this", m_this, A, P2, LAZY, FREE, P2, "defrag=madvise" },
+	{ "defrag defer", m_defer, A, U, THP, FREE, P0, "auto: THP madvise, defrag=defer and MADV_HUGEPAGE accepted: 2048 KiB" },
+	{ "defrag defer", m_defer, A, P1, THP, FREE, P1, "auto: THP madvise, defrag=defer" },
+	{ "defrag never", m_defrag_never, A, U, THP, FREE, P0, "auto: THP madvise, defrag=never" },
+	{ "defrag always", m_defrag_always, A, U, LAZY, FREE, P0, "auto: THP defrag=always: faults" },
+	{ "defrag defer+madvise", m_defrag_defer_madvise, A, U, LAZY, FREE, P0, "auto: THP defrag=defer+madvise: faults" },
+	{ "defrag unknown", m_defrag_unknown, A, U, LAZY, FREE, P0, "auto: THP defrag=unknown: faults" },
+	{ "defrag madvise, thp asked", m_this, THP, U, THP, FREE, P0, "HAKMEM_BACKEND=thp: requested" },
 	{ "this", m_this, LAZY, U, LAZY, FREE, P0, "HAKMEM_BACKEND=lazy: requested, kernel 6.18.44" },
 	{ "this", m_this, LAZY, P1, LAZY, FREE, P1, "requested" },
 	{ "this", m_this, LAZY, P2, LAZY, FREE, P2, "requested" },
@@ -165,10 +187,10 @@ static const struct row {
 	{ "this", m_this, THP, P1, THP, FREE, P1, "HAKMEM_BACKEND=thp: requested" },
 	{ "this (pool empty)", m_this, HUGE, U, THP, FREE, P0,
 	  "HAKMEM_BACKEND=hugetlb, but hugetlb pool empty (2048 kB pages: 0 free, 0 reserved, 0 total): demoted to thp" },
-	{ "5.10 no populate", m_old_nopop, A, U, THP, FREE, P0, "auto: THP madvise" },
+	{ "5.10 no populate", m_old_nopop, A, U, LAZY, FREE, P0, "auto: THP defrag=madvise" },
 	{ "5.10 no populate", m_old_nopop, POP, U, MAPP, FREE, P1,
 	  "HAKMEM_BACKEND=populate, but MADV_POPULATE_WRITE failed (errno 22, kernel 5.10.0): demoted to map_populate" },
-	{ "3.10", m_rhel7, A, U, THP, DONT, P0, "auto: THP always" },
+	{ "3.10", m_rhel7, A, U, LAZY, DONT, P0, "auto: THP defrag=madvise" },
 	{ "3.10", m_rhel7, POP, U, MAPP, DONT, P1, "kernel 3.10.0): demoted to map_populate" },
 	{ "3.10", m_rhel7, POP, P2, MAPP, DONT, P2, "MADV_POPULATE_WRITE failed (errno 22" },
 	{ "3.10", m_rhel7, LAZY, U, LAZY, DONT, P0, "requested" },
@@ -177,28 +199,31 @@ static const struct row {
 	{ "THP never", m_thp_never, A, U, LAZY, FREE, P0, "auto: THP enabled=never: lazy 4 KiB pages" },
 	{ "THP never", m_thp_never, THP, U, LAZY, FREE, P0, "HAKMEM_BACKEND=thp, but THP enabled=never: demoted to lazy" },
 	{ "THP never", m_thp_never, A, P1, LAZY, FREE, P1, "THP enabled=never" },
-	{ "THP always", m_thp_always, A, U, THP, FREE, P0, "auto: THP always and MADV_HUGEPAGE accepted" },
+	{ "THP always", m_thp_always, A, U, LAZY, FREE, P0, "auto: THP defrag=madvise" },
+	{ "THP always, defrag defer", m_thp_always_defer, A, U, THP, FREE, P0, "auto: THP always, defrag=defer and MADV_HUGEPAGE accepted" },
 	{ "THP absent", m_thp_absent, A, U, LAZY, FREE, P0, "auto: THP absent" },
 	{ "THP absent", m_thp_absent, THP, U, LAZY, FREE, P0, "but THP absent (no sysfs transparent_hugepage): demoted to lazy" },
 	{ "THP absent", m_thp_absent, HUGE, U, LAZY, FREE, P0, "hugetlb pool empty" },
 	{ "arm64 64 KiB pages", m_arm64_64k, A, U, LAZY, FREE, P0, "auto: THP page 524288 KiB > 2048 KiB superslab: lazy" },
 	{ "arm64 64 KiB pages", m_arm64_64k, THP, U, THP, FREE, P0, "requested" },
 	{ "MADV_HUGEPAGE refused", m_hugepage_refused, A, U, LAZY, FREE, P0, "auto: MADV_HUGEPAGE rejected (errno 22)" },
-	{ "pool full", m_pool_full, A, U, THP, FREE, P0, "auto: THP madvise" },
+	{ "pool full", m_pool_full, A, U, LAZY, FREE, P0, "auto: THP defrag=madvise" },
 	{ "pool full", m_pool_full, HUGE, U, HUGE, DONT, P0, "HAKMEM_BACKEND=hugetlb: requested" },
 	{ "pool full", m_pool_full, HUGE, P1, HUGE, DONT, P1, "requested" },
 	{ "pool all reserved", m_pool_reserved, HUGE, U, THP, FREE, P0, "hugetlb pool empty (2048 kB pages: 10 free, 10 reserved, 512 total)" },
 	{ "pool overcommit", m_pool_overcommit, HUGE, U, HUGE, DONT, P0, "requested" },
 	{ "pool full, trial EPERM", m_pool_eperm, HUGE, U, THP, FREE, P0, "MAP_HUGETLB failed (errno 1): demoted to thp" },
 	{ "no hugetlbfs", m_no_hugetlbfs, HUGE, U, THP, FREE, P0, "but no hugetlbfs in this kernel: demoted to thp" },
-	{ "no hugetlbfs", m_no_hugetlbfs, A, U, THP, FREE, P0, "auto: THP" },
-	{ "no CAP_IPC_LOCK, 64 KiB memlock", m_user, A, U, THP, FREE, P0, "auto: THP madvise" },
+	{ "no hugetlbfs", m_no_hugetlbfs, A, U, LAZY, FREE, P0, "auto: THP defrag" },
+	{ "no CAP_IPC_LOCK, 64 KiB memlock", m_user, A, U, LAZY, FREE, P0, "auto: THP defrag=madvise" },
 	{ "no CAP_IPC_LOCK, 64 KiB memlock", m_user, HUGE, U, HUGE, DONT, P0, "requested" },
 	{ "no CAP_IPC_LOCK, 64 KiB memlock", m_user, POP, U, POP, FREE, P1, "requested" },
 	{ "container 512 MiB", m_container, A, U, LAZY, FREE, P0, "auto: cgroup memory.max 512 MiB < 1024 MiB" },
 	{ "container 512 MiB", m_container, A, P1, LAZY, FREE, P1, "memory.max 512 MiB" },
 	{ "container 512 MiB", m_container, THP, U, THP, FREE, P0, "HAKMEM_BACKEND=thp: requested" },
-	{ "container 2 GiB", m_container_2g, A, U, THP, FREE, P0, "auto: THP madvise" },
+	{ "container 2 GiB", m_container_2g, A, U, LAZY, FREE, P0, "auto: THP defrag=madvise" },
+	{ "container 2 GiB, defrag defer", m_container_2g_defer, A, U, THP, FREE, P0, "auto: THP madvise, defrag=defer" },
+	{ "container 512 MiB, defrag defer", m_container_defer, A, U, LAZY, FREE, P0, "auto: cgroup memory.max 512 MiB < 1024 MiB" },
 	{ "tree without trials", m_no_trials, POP, U, POP, DONT, P1, "requested" },
 };
 

@@ -48,11 +48,16 @@ int main(void)
 	expect("kvm-6.18", HK_THP_MADVISE, HK_DEFRAG_MADVISE, HK_SRC_SYSFS);
 	expect("thp-never", HK_THP_NEVER, HK_DEFRAG_MADVISE, HK_SRC_SYSFS);
 	expect("thp-always", HK_THP_ALWAYS, HK_DEFRAG_MADVISE, HK_SRC_SYSFS);
+	expect("thp-defer", HK_THP_MADVISE, HK_DEFRAG_DEFER, HK_SRC_SYSFS);
 	expect("rhel7-3.10", HK_THP_ALWAYS, HK_DEFRAG_ALWAYS, HK_SRC_DEFAULT);
 	expect("no-thp", HK_THP_ABSENT, HK_DEFRAG_ABSENT, HK_SRC_DEFAULT);
+	/* The policy reads defrag where THP could be used, and only there. */
 	hk_probe(&c, fixture("kvm-6.18"), 0);
-	tap_ok(c.thp_enabled == HK_THP_MADVISE && c.thp_defrag == HK_DEFRAG_UNKNOWN,
-	       "without HK_PROBE_DETAILS defrag is not read");
+	tap_ok(c.thp_enabled == HK_THP_MADVISE && c.thp_defrag == HK_DEFRAG_MADVISE,
+	       "without HK_PROBE_DETAILS defrag is read when THP is madvise");
+	hk_probe(&c, fixture("thp-never"), 0);
+	tap_ok(c.thp_enabled == HK_THP_NEVER && c.thp_defrag == HK_DEFRAG_UNKNOWN,
+	       "without HK_PROBE_DETAILS defrag is not read when THP is never");
 	tap_ok(strcmp(hk_thp_mode_name(HK_THP_ALWAYS), "always") == 0 &&
 	       strcmp(hk_thp_defrag_name(HK_DEFRAG_DEFER_MADVISE), "defer+madvise") == 0 &&
 	       strcmp(hk_thp_mode_name((enum hk_thp_mode)42), "?") == 0, "enum names");
