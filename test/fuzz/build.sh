@@ -31,3 +31,4 @@ mkdir -p "$top_builddir/test/fuzz"
 	exit 1
 }
 mv "$out.tmp" "$out"
+rm -f "$out.errors"
