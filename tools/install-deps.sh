@@ -5,7 +5,8 @@
 set -e
 pkgs="autoconf automake libtool pkg-config make gcc g++ libcap-ng-dev
       python3 perl git procps util-linux libcap-ng-utils
-      libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4 gnuplot-nox valgrind"
+      libmimalloc2.0 libjemalloc2 libtcmalloc-minimal4 gnuplot-nox valgrind
+      clang libclang-rt-14-dev"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
