@@ -22,7 +22,6 @@
 
 #include "../api/alloc-api.h"
 #include "../badinput/child.h"
-#include "bugs.h"
 
 enum { SLOTS = 1 << 19, LIVE = 96, CHURN = 6000, MAX_THREADS = 3 };
 #define HK_SLACK ((size_t)64 << 20)	/* address space beyond the start */
@@ -252,10 +251,10 @@ static void check(int threads)
 	       threads, (long)tally->bad_errno);
 	tap_ok(tally->corrupt == 0, "%d thread(s): every live block keeps its contents (%ld damaged)",
 	       threads, (long)tally->corrupt);
-	ok_unless_hakmem_bug(tally->again_fail == 0, "oom-retry",
+	ok_unless_bug(tally->again_fail == 0, "oom-retry",
 			     "%d thread(s): after freeing all, small, medium and large blocks are served again (%ld refused)",
 			     threads, (long)tally->again_fail);
-	ok_unless_hakmem_bug(tally->trim_fail == 0, "oom-retry",
+	ok_unless_bug(tally->trim_fail == 0, "oom-retry",
 			     "%d thread(s): and all after malloc_trim(0) (%ld refused)",
 			     threads, (long)tally->trim_fail);
 	tap_ok(tally->relaxed_fails == 0,
