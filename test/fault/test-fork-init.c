@@ -12,7 +12,6 @@
 
 #include "../api/alloc-api.h"
 #include "../badinput/child.h"
-#include "../api/alloc-api.h"
 
 enum { TRIES = 15 };
 
