@@ -8,16 +8,17 @@
 
 #include "internal.h"
 
-/* Pop b from s->free, the only place a block leaves a free list. */
+/* Pop b from s->free, the only place a block leaves a free list.  b
+ * came out of an encoded next pointer (or a remote list): one outside the
+ * superslab of s (whose descriptor lives in the superslab's header) was
+ * not written by us but by a use-after-free write, which must not steer
+ * this malloc.  Testing the head before it is used, rather than each next
+ * pointer as it is decoded, is one compare with no NULL case. */
 HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 {
-	void *n = hk_next(b);
-
-	/* A next pointer outside b's superslab was not written by us: a
-	 * use-after-free write, which must not steer the next malloc. */
-	if (HK_UNLIKELY(((uintptr_t)n ^ (uintptr_t)b) > HK_SS_MASK) && n)
+	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK))
 		hk_slab_corrupt("malloc", b);
-	s->free = n;
+	s->free = hk_next(b);
 	s->used++;
 	((uintptr_t *)b)[1] = 0;	/* the free key */
 	return b;
@@ -29,6 +30,7 @@ HK_INLINE void *hk_slab_bump(struct hk_slab *s)
 	char *b = s->bump;
 
 	s->bump = b + s->block;
+	s->nbump++;
 	s->used++;
 	((uintptr_t *)b)[1] = 0;	/* reused memory may hold a stale key */
 	return b;

@@ -18,6 +18,11 @@
 
 #include "sizeclass.h"
 
+/* Every declaration below is hidden: the compiler then reaches the
+ * globals PC-relative instead of through the GOT (-fvisibility=hidden
+ * covers definitions, not extern declarations). */
+#pragma GCC visibility push(hidden)
+
 /* Exported symbols (the malloc family and hk_*) carry HK_EXPORT; the
  * library is built with -fvisibility=hidden and lib/libhakmem.sym. */
 #define HK_EXPORT __attribute__((visibility("default")))
@@ -54,7 +59,7 @@ struct __attribute__((aligned(128))) hk_slab {
 	char *bump;			/* first never-used block */
 	char *start;			/* first block */
 	uint64_t inv;			/* inverse of odd mod 2^64 */
-	uint64_t limit;			/* UINT64_MAX / block */
+	uint64_t nbump;			/* blocks handed out from bump, ever */
 	char *end;			/* end of the last whole block */
 	/* Frees from other threads (encoded list); bit 0: the owner marked the
 	 * slab full and wants to hear of the next free. */
@@ -76,15 +81,17 @@ HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
 
 /* Is p the start of a block of s that was handed out at least once?  The
  * division-free test of divisibility (Granlund and Montgomery): off is a
- * multiple of odd << shift iff (off * inv) rotated right by shift is at
- * most UINT64_MAX / block. */
+ * multiple k of odd << shift iff (off * inv) rotated right by shift is at
+ * most UINT64_MAX / block, and then it is k itself; so one compare with
+ * the count of blocks ever handed out tests both divisibility and
+ * range (nbump <= blocks in the slab <= UINT64_MAX / block). */
 HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
 {
 	uint64_t off = (uintptr_t)p - (uintptr_t)s->start;
 	uint64_t q = off * s->inv;
 
 	q = q >> s->shift | q << ((64 - s->shift) & 63);
-	return q <= s->limit && off < (uint64_t)(s->bump - s->start);
+	return q < s->nbump;
 }
 
 /* The per-process secret of the free-list encoding. */
@@ -331,5 +338,7 @@ void hk_stats_init(void);
 /* alloc.c                                                             */
 /* ------------------------------------------------------------------ */
 __attribute__((noreturn)) void hk_bad_free(const char *fn, void *p);
+
+#pragma GCC visibility pop
 
 #endif /* HK_INTERNAL_H */
