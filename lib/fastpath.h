@@ -48,15 +48,20 @@ HK_INLINE void *hk_slab_alloc(struct hk_slab *s)
 
 HK_INLINE void *hk_fast_malloc(size_t size)
 {
-	if (HK_LIKELY(size <= HK_SMALL_MAX)) {
-		struct hk_slab *s = hk_tls_heap->cur[hk_size_class(size)];
-		void *b = s->free;
+	struct hk_slab *s;
+	void *b;
 
-		if (HK_LIKELY(b != NULL))
-			return hk_slab_pop(s, b);
-		if (s->bump < s->end)
-			return hk_slab_bump(s);
-	}
+	if (HK_LIKELY(size <= HK_DIRECT_MAX))
+		s = hk_tls_heap->direct[(size + 15) >> 4];
+	else if (size <= HK_SMALL_MAX)
+		s = hk_tls_heap->cur[hk_size_class_big(size)];
+	else
+		return hk_heap_malloc_slow(size);
+	b = s->free;
+	if (HK_LIKELY(b != NULL))
+		return hk_slab_pop(s, b);
+	if (s->bump < s->end)
+		return hk_slab_bump(s);
 	return hk_heap_malloc_slow(size);
 }
 

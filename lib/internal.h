@@ -221,11 +221,17 @@ void hk_segmap_fork_child(void);
 /* ------------------------------------------------------------------ */
 /* heap.c                                                              */
 /* ------------------------------------------------------------------ */
+#define HK_DIRECT 65		/* entries of hk_class_small */
+#define HK_DIRECT_MAX 1024	/* the largest size direct[] serves */
+
 struct hk_heap {
 	/* A superslab this heap owns (1 if none): a free into it needs no
 	 * segment map lookup and no owner test.  Only the owner frees or
 	 * abandons its superslabs, so it is never stale. */
 	uintptr_t hot;
+	/* cur[] by (size + 15) >> 4 for sizes up to 1024 (hk_class_small),
+	 * so that malloc needs no class lookup; hk_heap_set_cur keeps both. */
+	struct hk_slab *direct[HK_DIRECT];
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
