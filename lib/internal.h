@@ -47,7 +47,9 @@
 #define HK_SLAB_FULL 0x80000000u
 
 /* 128 bytes so that finding a descriptor is a shift; the fields the
- * fast paths touch share the first cache line.  A zeroed descriptor is
+ * fast paths touch share the first cache line, and remote, which other
+ * threads write, is in the second, so that their frees do not take the
+ * owner's line away on each of its mallocs.  A zeroed descriptor is
  * valid and holds no block (hk_slab_is_block is false for every
  * pointer): slabs[0] is one, for the header slice and free slices. */
 struct __attribute__((aligned(128))) hk_slab {
@@ -61,18 +63,20 @@ struct __attribute__((aligned(128))) hk_slab {
 	uint64_t inv;			/* inverse of odd mod 2^64 */
 	uint64_t nbump;			/* blocks handed out from bump, ever */
 	char *end;			/* end of the last whole block */
+	uint32_t block;			/* block size */
 	/* Frees from other threads (encoded list); bit 0: the owner marked the
 	 * slab full and wants to hear of the next free. */
-	uintptr_t remote;
+	uintptr_t remote __attribute__((aligned(64)));
 	struct hk_slab *next;		/* heap's list of the class */
 	struct hk_slab *prev;
 	struct hk_slab *delayed_next;	/* heap's atomic stack of notices */
 	uint64_t idle_since;		/* ms: empty and kept as its class's only slab */
-	uint32_t block;			/* block size */
 	uint8_t slice;			/* first slice */
 	uint8_t span;			/* slices */
 	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
 };
+
+_Static_assert(sizeof(struct hk_slab) == 128, "a descriptor is 128 bytes");
 
 HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
 {
