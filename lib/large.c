@@ -11,12 +11,12 @@
  * allocates and frees big buffers in a loop reuses pages that are
  * already faulted in instead of mapping and faulting again.  A request
  * takes the smallest cached mapping big enough, its tail split off back
- * into the cache when more than half (so a small request never pins a
- * big resident block), else grows the largest cached one with mremap,
- * keeping its resident pages (large-object churn then faults about as
- * little as tcmalloc, which never gives pages back).  Realloc grows in
- * place when the mapping has room, else with mremap.  The usable size is the
- * request rounded to pages, not the 2 MiB of address space behind it.
+ * into the cache (so a small request never pins a big resident block),
+ * else grows the largest cached one with mremap, keeping its resident
+ * pages (large-object churn then faults about as little as tcmalloc,
+ * which never gives pages back).  Realloc grows in place when the
+ * mapping has room, else with mremap.  The usable size is the request
+ * rounded to pages, not the 2 MiB of address space behind it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -104,10 +104,10 @@ static struct hk_large *hk_large_map(size_t len, size_t align)
 	return p;
 }
 
-/* A cached mapping fitted to len: a tail of more than half is split off
- * into the cache, whose bounds then decide what is unmapped (so a small
- * request never pins a big resident block), a short one grown with its
- * resident pages; NULL if there is none or growing failed. */
+/* A cached mapping fitted to len: the tail of a longer one is split off
+ * into the cache, whose bounds then decide what is unmapped; a shorter
+ * one is grown, keeping its resident pages; NULL if there is none or
+ * growing failed. */
 static struct hk_large *hk_lcache_fit(size_t len, size_t align, size_t mapalign)
 {
 	struct hk_large *l = hk_lcache_take(len, mapalign, mapalign == HK_SS_SIZE &&
@@ -123,10 +123,10 @@ static struct hk_large *hk_lcache_fit(size_t len, size_t align, size_t mapalign)
 		l->user = (char *)l + HK_LARGE_HDR;
 		l->size = 0;
 		g = hk_large_remap(l, len, &intact);
-		if (!g && intact)
-			hk_large_unmap(l);
-		else
+		if (g)
 			hk_stat_add(HK_ST_LARGE_REMAP, 1);
+		else if (intact)
+			hk_large_unmap(l);
 		return g;
 	}
 	tail = l->maplen - len;
