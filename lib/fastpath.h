@@ -69,12 +69,11 @@ HK_INLINE void *hk_fast_malloc(size_t size)
  * lookup, large objects, other threads' blocks, bad pointers. */
 void hk_free_general(void *p, const char *fn);
 
-/* Push p, a block of s in ss, which the calling thread's heap h owns. */
-HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
-			     struct hk_slab *s, void *p, const char *fn)
+/* Push p, a valid block of s in ss, which the calling thread's heap h
+ * owns and which is not free. */
+HK_INLINE void hk_free_push(struct hk_heap *h, struct hk_superslab *ss,
+			    struct hk_slab *s, void *p)
 {
-	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
-		hk_bad_free(fn, p);
 	((uintptr_t *)p)[1] = hk_free_key;
 	hk_set_next(p, s->free);
 	s->free = p;
@@ -82,14 +81,35 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 		hk_heap_free_slow(h, ss, s);
 }
 
+HK_INLINE bool hk_free_ok(const struct hk_slab *s, const void *p)
+{
+	return hk_slab_is_block(s, p) && !hk_block_is_free(p);
+}
+
+/* Check and push p, a block in ss, which h owns, of slab s. */
+HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
+			     struct hk_slab *s, void *p, const char *fn)
+{
+	if (HK_UNLIKELY(!hk_free_ok(s, p)))
+		hk_bad_free(fn, p);
+	hk_free_push(h, ss, s, p);
+}
+
+/* Into the hot superslab, the slab found without slab_of (hk_slab_at);
+ * anything the test refuses (a block beyond its slab's first slice, a
+ * double free, a bad pointer) takes hk_free_general, which decides. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_heap *h = hk_tls_heap;
 	struct hk_superslab *ss = hk_ss_of(p);
 
 	if (HK_LIKELY((uintptr_t)ss == h->hot)) {
-		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
-		return;
+		struct hk_slab *s = hk_slab_at(ss, p);
+
+		if (HK_LIKELY(hk_free_ok(s, p))) {
+			hk_free_push(h, ss, s, p);
+			return;
+		}
 	}
 	hk_free_general(p, fn);
 }

@@ -177,6 +177,20 @@ HK_INLINE struct hk_slab *hk_slab_of(struct hk_superslab *ss, const void *p)
 	return &ss->slabs[ss->slab_of[slice]];
 }
 
+/* slabs[] at p's slice, without reading slab_of: the descriptor of p's
+ * slab when p is in the slab's first slice (every slab of a class up to
+ * 4 KiB has one slice), else one that holds no block (a zeroed one, or
+ * one released with nbump reset): hk_slab_is_block then fails and the
+ * caller takes the way through hk_slab_of. */
+HK_INLINE struct hk_slab *hk_slab_at(struct hk_superslab *ss, const void *p)
+{
+	uintptr_t slice_off = (uintptr_t)p & HK_SS_MASK &
+			      ~(((uintptr_t)1 << HK_SLICE_SHIFT) - 1);
+
+	return (struct hk_slab *)((char *)ss->slabs +
+				  (slice_off >> (HK_SLICE_SHIFT - 7)));
+}
+
 /* A new superslab from the OS layer, registered in the segment map. */
 struct hk_superslab *hk_superslab_new(void);
 void hk_superslab_free(struct hk_superslab *ss);
