@@ -52,10 +52,15 @@ void hk_free_general(void *p, const char *fn)
 	struct hk_heap *h = hk_tls_heap;
 
 	if (HK_LIKELY(seg & HK_SEG_SS)) {
-		if (ss->owner == h)
+		if (ss->owner == h) {
+			/* The next frees likely land here too: make it the
+			 * heap's hot superslab (it owns ss, so it never goes
+			 * stale: hk_heap_purge resets it before freeing ss). */
+			h->hot = (uintptr_t)ss;
 			hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
-		else
+		} else {
 			hk_free_remote(ss, hk_slab_of(ss, p), p, fn);
+		}
 		return;
 	}
 	if (p)

@@ -8,16 +8,17 @@
 
 #include "internal.h"
 
-/* Pop b from s->free, the only place a block leaves a free list. */
+/* Pop b from s->free, the only place a block leaves a free list.  b
+ * came out of an encoded next pointer (or a remote list): one outside the
+ * superslab of s (whose descriptor lives in the superslab's header) was
+ * not written by us but by a use-after-free write, which must not steer
+ * this malloc.  Testing the head before it is used, rather than each next
+ * pointer as it is decoded, is one compare with no NULL case. */
 HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 {
-	void *n = hk_next(b);
-
-	/* A next pointer outside b's superslab was not written by us: a
-	 * use-after-free write, which must not steer the next malloc. */
-	if (HK_UNLIKELY(((uintptr_t)n ^ (uintptr_t)b) > HK_SS_MASK) && n)
+	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK))
 		hk_slab_corrupt("malloc", b);
-	s->free = n;
+	s->free = hk_next(b);
 	s->used++;
 	((uintptr_t *)b)[1] = 0;	/* the free key */
 	return b;
@@ -29,6 +30,7 @@ HK_INLINE void *hk_slab_bump(struct hk_slab *s)
 	char *b = s->bump;
 
 	s->bump = b + s->block;
+	s->nbump++;
 	s->used++;
 	((uintptr_t *)b)[1] = 0;	/* reused memory may hold a stale key */
 	return b;
@@ -46,15 +48,20 @@ HK_INLINE void *hk_slab_alloc(struct hk_slab *s)
 
 HK_INLINE void *hk_fast_malloc(size_t size)
 {
-	if (HK_LIKELY(size <= HK_SMALL_MAX)) {
-		struct hk_slab *s = hk_tls_heap->cur[hk_size_class(size)];
-		void *b = s->free;
+	struct hk_slab *s;
+	void *b;
 
-		if (HK_LIKELY(b != NULL))
-			return hk_slab_pop(s, b);
-		if (s->bump < s->end)
-			return hk_slab_bump(s);
-	}
+	if (HK_LIKELY(size <= HK_DIRECT_MAX))
+		s = hk_tls_heap->direct[(size + 15) >> 4];
+	else if (size <= HK_SMALL_MAX)
+		s = hk_tls_heap->cur[hk_size_class_big(size)];
+	else
+		return hk_heap_malloc_slow(size);
+	b = s->free;
+	if (HK_LIKELY(b != NULL))
+		return hk_slab_pop(s, b);
+	if (s->bump < s->end)
+		return hk_slab_bump(s);
 	return hk_heap_malloc_slow(size);
 }
 
@@ -62,12 +69,11 @@ HK_INLINE void *hk_fast_malloc(size_t size)
  * lookup, large objects, other threads' blocks, bad pointers. */
 void hk_free_general(void *p, const char *fn);
 
-/* Push p, a block of s in ss, which the calling thread's heap h owns. */
-HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
-			     struct hk_slab *s, void *p, const char *fn)
+/* Push p, a valid block of s in ss, which the calling thread's heap h
+ * owns and which is not free. */
+HK_INLINE void hk_free_push(struct hk_heap *h, struct hk_superslab *ss,
+			    struct hk_slab *s, void *p)
 {
-	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
-		hk_bad_free(fn, p);
 	((uintptr_t *)p)[1] = hk_free_key;
 	hk_set_next(p, s->free);
 	s->free = p;
@@ -75,14 +81,35 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 		hk_heap_free_slow(h, ss, s);
 }
 
+HK_INLINE bool hk_free_ok(const struct hk_slab *s, const void *p)
+{
+	return hk_slab_is_block(s, p) && !hk_block_is_free(p);
+}
+
+/* Check and push p, a block in ss, which h owns, of slab s. */
+HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
+			     struct hk_slab *s, void *p, const char *fn)
+{
+	if (HK_UNLIKELY(!hk_free_ok(s, p)))
+		hk_bad_free(fn, p);
+	hk_free_push(h, ss, s, p);
+}
+
+/* Into the hot superslab, the slab found without slab_of (hk_slab_at);
+ * anything the test refuses (a block beyond its slab's first slice, a
+ * double free, a bad pointer) takes hk_free_general, which decides. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_heap *h = hk_tls_heap;
 	struct hk_superslab *ss = hk_ss_of(p);
 
 	if (HK_LIKELY((uintptr_t)ss == h->hot)) {
-		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
-		return;
+		struct hk_slab *s = hk_slab_at(ss, p);
+
+		if (HK_LIKELY(hk_free_ok(s, p))) {
+			hk_free_push(h, ss, s, p);
+			return;
+		}
 	}
 	hk_free_general(p, fn);
 }

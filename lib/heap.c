@@ -24,6 +24,7 @@ HK_TLS struct hk_heap *hk_tls_heap = &hk_heap_empty;
 struct hk_slab hk_slab_empty;
 struct hk_heap hk_heap_empty = {
 	.hot = 1,
+	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
 };
 
@@ -40,6 +41,18 @@ struct hk_heap *hk_heap_first(void)
 
 /* ---- the class lists ---------------------------------------------- */
 
+/* The head of class c's list, also in the direct[] entries of the sizes
+ * up to HK_DIRECT_MAX that c serves: (c's previous size, c's size]. */
+static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
+{
+	h->cur[c] = s;
+	if (hk_class_size[c] > HK_DIRECT_MAX)
+		return;
+	for (unsigned i = c ? hk_class_size[c - 1] / 16 + 1 : 0;
+	     i <= hk_class_size[c] / 16; i++)
+		h->direct[i] = s;
+}
+
 static void hk_list_push(struct hk_heap *h, struct hk_slab *s)
 {
 	struct hk_slab *head = h->cur[s->cls];
@@ -48,7 +61,7 @@ static void hk_list_push(struct hk_heap *h, struct hk_slab *s)
 	s->next = head == &hk_slab_empty ? NULL : head;
 	if (s->next)
 		s->next->prev = s;
-	h->cur[s->cls] = s;
+	hk_heap_set_cur(h, s->cls, s);
 }
 
 static void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
@@ -56,7 +69,7 @@ static void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		h->cur[s->cls] = s->next ? s->next : &hk_slab_empty;
+		hk_heap_set_cur(h, s->cls, s->next ? s->next : &hk_slab_empty);
 	if (s->next)
 		s->next->prev = s->prev;
 	s->next = NULL;
@@ -296,7 +309,7 @@ static struct hk_heap *hk_heap_new(void)
 		h = hk_meta_alloc(sizeof(*h));
 		if (h) {
 			for (unsigned c = 0; c < HK_NCLASS; c++)
-				h->cur[c] = &hk_slab_empty;
+				hk_heap_set_cur(h, c, &hk_slab_empty);
 			h->hot = 1;
 			h->next_all = hk_heap_all;
 			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
@@ -462,7 +475,7 @@ void hk_heap_abandon(struct hk_heap *h)
 	h->nss = 0;
 	h->dirty = false;
 	for (unsigned c = 0; c < HK_NCLASS; c++)
-		h->cur[c] = &hk_slab_empty;
+		hk_heap_set_cur(h, c, &hk_slab_empty);
 	pthread_mutex_lock(&hk_heap_lock);
 	h->live = false;
 	h->next_pool = hk_heap_pool;

@@ -18,6 +18,11 @@
 
 #include "sizeclass.h"
 
+/* Every declaration below is hidden: the compiler then reaches the
+ * globals PC-relative instead of through the GOT (-fvisibility=hidden
+ * covers definitions, not extern declarations). */
+#pragma GCC visibility push(hidden)
+
 /* Exported symbols (the malloc family and hk_*) carry HK_EXPORT; the
  * library is built with -fvisibility=hidden and lib/libhakmem.sym. */
 #define HK_EXPORT __attribute__((visibility("default")))
@@ -42,7 +47,9 @@
 #define HK_SLAB_FULL 0x80000000u
 
 /* 128 bytes so that finding a descriptor is a shift; the fields the
- * fast paths touch share the first cache line.  A zeroed descriptor is
+ * fast paths touch share the first cache line, and remote, which other
+ * threads write, is in the second, so that their frees do not take the
+ * owner's line away on each of its mallocs.  A zeroed descriptor is
  * valid and holds no block (hk_slab_is_block is false for every
  * pointer): slabs[0] is one, for the header slice and free slices. */
 struct __attribute__((aligned(128))) hk_slab {
@@ -54,20 +61,22 @@ struct __attribute__((aligned(128))) hk_slab {
 	char *bump;			/* first never-used block */
 	char *start;			/* first block */
 	uint64_t inv;			/* inverse of odd mod 2^64 */
-	uint64_t limit;			/* UINT64_MAX / block */
+	uint64_t nbump;			/* blocks handed out from bump, ever */
 	char *end;			/* end of the last whole block */
+	uint32_t block;			/* block size */
 	/* Frees from other threads (encoded list); bit 0: the owner marked the
 	 * slab full and wants to hear of the next free. */
-	uintptr_t remote;
+	uintptr_t remote __attribute__((aligned(64)));
 	struct hk_slab *next;		/* heap's list of the class */
 	struct hk_slab *prev;
 	struct hk_slab *delayed_next;	/* heap's atomic stack of notices */
 	uint64_t idle_since;		/* ms: empty and kept as its class's only slab */
-	uint32_t block;			/* block size */
 	uint8_t slice;			/* first slice */
 	uint8_t span;			/* slices */
 	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
 };
+
+_Static_assert(sizeof(struct hk_slab) == 128, "a descriptor is 128 bytes");
 
 HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
 {
@@ -76,15 +85,17 @@ HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
 
 /* Is p the start of a block of s that was handed out at least once?  The
  * division-free test of divisibility (Granlund and Montgomery): off is a
- * multiple of odd << shift iff (off * inv) rotated right by shift is at
- * most UINT64_MAX / block. */
+ * multiple k of odd << shift iff (off * inv) rotated right by shift is at
+ * most UINT64_MAX / block, and then it is k itself; so one compare with
+ * the count of blocks ever handed out tests both divisibility and
+ * range (nbump <= blocks in the slab <= UINT64_MAX / block). */
 HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
 {
 	uint64_t off = (uintptr_t)p - (uintptr_t)s->start;
 	uint64_t q = off * s->inv;
 
 	q = q >> s->shift | q << ((64 - s->shift) & 63);
-	return q <= s->limit && off < (uint64_t)(s->bump - s->start);
+	return q < s->nbump;
 }
 
 /* The per-process secret of the free-list encoding. */
@@ -166,6 +177,20 @@ HK_INLINE struct hk_slab *hk_slab_of(struct hk_superslab *ss, const void *p)
 	return &ss->slabs[ss->slab_of[slice]];
 }
 
+/* slabs[] at p's slice, without reading slab_of: the descriptor of p's
+ * slab when p is in the slab's first slice (every slab of a class up to
+ * 4 KiB has one slice), else one that holds no block (a zeroed one, or
+ * one released with nbump reset): hk_slab_is_block then fails and the
+ * caller takes the way through hk_slab_of. */
+HK_INLINE struct hk_slab *hk_slab_at(struct hk_superslab *ss, const void *p)
+{
+	uintptr_t slice_off = (uintptr_t)p & HK_SS_MASK &
+			      ~(((uintptr_t)1 << HK_SLICE_SHIFT) - 1);
+
+	return (struct hk_slab *)((char *)ss->slabs +
+				  (slice_off >> (HK_SLICE_SHIFT - 7)));
+}
+
 /* A new superslab from the OS layer, registered in the segment map. */
 struct hk_superslab *hk_superslab_new(void);
 void hk_superslab_free(struct hk_superslab *ss);
@@ -214,11 +239,17 @@ void hk_segmap_fork_child(void);
 /* ------------------------------------------------------------------ */
 /* heap.c                                                              */
 /* ------------------------------------------------------------------ */
+#define HK_DIRECT 65		/* entries of hk_class_small */
+#define HK_DIRECT_MAX 1024	/* the largest size direct[] serves */
+
 struct hk_heap {
 	/* A superslab this heap owns (1 if none): a free into it needs no
 	 * segment map lookup and no owner test.  Only the owner frees or
 	 * abandons its superslabs, so it is never stale. */
 	uintptr_t hot;
+	/* cur[] by (size + 15) >> 4 for sizes up to 1024 (hk_class_small),
+	 * so that malloc needs no class lookup; hk_heap_set_cur keeps both. */
+	struct hk_slab *direct[HK_DIRECT];
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
@@ -331,5 +362,7 @@ void hk_stats_init(void);
 /* alloc.c                                                             */
 /* ------------------------------------------------------------------ */
 __attribute__((noreturn)) void hk_bad_free(const char *fn, void *p);
+
+#pragma GCC visibility pop
 
 #endif /* HK_INTERNAL_H */

@@ -9,11 +9,14 @@
  * Freed mappings wait in a small cache (HK_LCACHE_N entries, at most
  * HK_LCACHE_MAX bytes) for HAKMEM_PURGE_DELAY_MS: a program that
  * allocates and frees big buffers in a loop reuses pages that are
- * already faulted in instead of mapping and faulting again.  A cached
- * mapping serves requests of more than half its size only, so a small
- * request never pins a big resident block.  Realloc grows in place when
- * the mapping has room, else with mremap.  The usable size is the
- * request rounded to pages, not the 2 MiB of address space behind it.
+ * already faulted in instead of mapping and faulting again.  A request
+ * takes the smallest cached mapping big enough, its tail split off back
+ * into the cache (so a small request never pins a big resident block),
+ * else grows the largest cached one with mremap, keeping its resident
+ * pages (large-object churn then faults about as little as tcmalloc,
+ * which never gives pages back).  Realloc grows in place when the
+ * mapping has room, else with mremap.  The usable size is the request
+ * rounded to pages, not the 2 MiB of address space behind it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -47,11 +50,13 @@ static void hk_large_unmap(struct hk_large *l)
 	hk_stat_add(HK_ST_LARGE_BYTES, -(int64_t)len);
 }
 
-/* The smallest cached mapping of at least len, aligned to align. */
-static struct hk_large *hk_lcache_take(size_t len, size_t align)
+/* The smallest cached mapping of at least len, aligned to align; else,
+ * when grow is allowed, the largest smaller one (its pages are resident:
+ * growing it with mremap faults only the difference). */
+static struct hk_large *hk_lcache_take(size_t len, size_t align, bool grow)
 {
-	struct hk_large *best = NULL;
-	unsigned bi = 0;
+	struct hk_large *best = NULL, *small = NULL;
+	unsigned bi = 0, si = 0;
 
 	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
 		return NULL;
@@ -59,12 +64,18 @@ static struct hk_large *hk_lcache_take(size_t len, size_t align)
 	for (unsigned i = 0; i < hk_lcache_n; i++) {
 		struct hk_large *l = hk_lcache[i];
 
-		if (l->maplen >= len && l->maplen / 2 < len &&
-		    !((uintptr_t)l & (align - 1)) &&
+		if (l->maplen >= len && !((uintptr_t)l & (align - 1)) &&
 		    (!best || l->maplen < best->maplen)) {
 			best = l;
 			bi = i;
+		} else if (l->maplen < len && (!small || l->maplen > small->maplen)) {
+			small = l;
+			si = i;
 		}
+	}
+	if (!best && grow && small) {
+		best = small;
+		bi = si;
 	}
 	if (best) {
 		hk_lcache[bi] = hk_lcache[--hk_lcache_n];
@@ -73,6 +84,10 @@ static struct hk_large *hk_lcache_take(size_t len, size_t align)
 	pthread_mutex_unlock(&hk_large_lock);
 	return best;
 }
+
+static struct hk_large *hk_large_remap(struct hk_large *l, size_t len,
+				       bool *intact);
+static void hk_lcache_put(struct hk_large *l);
 
 static struct hk_large *hk_large_map(size_t len, size_t align)
 {
@@ -89,6 +104,46 @@ static struct hk_large *hk_large_map(size_t len, size_t align)
 	return p;
 }
 
+/* A cached mapping fitted to len: the tail of a longer one is split off
+ * into the cache, whose bounds then decide what is unmapped; a shorter
+ * one is grown, keeping its resident pages; NULL if there is none or
+ * growing failed. */
+static struct hk_large *hk_lcache_fit(size_t len, size_t align, size_t mapalign)
+{
+	struct hk_large *l = hk_lcache_take(len, mapalign, mapalign == HK_SS_SIZE &&
+					    align <= 4096);
+	size_t tail;
+
+	if (!l)
+		return NULL;
+	if (l->maplen < len) {
+		struct hk_large *g;
+		bool intact;
+
+		l->user = (char *)l + HK_LARGE_HDR;
+		l->size = 0;
+		g = hk_large_remap(l, len, &intact);
+		if (g)
+			hk_stat_add(HK_ST_LARGE_REMAP, 1);
+		else if (intact)
+			hk_large_unmap(l);
+		return g;
+	}
+	tail = l->maplen - len;
+	if (tail > 0) {
+		struct hk_large *t = (struct hk_large *)((char *)l + len);
+
+		if (hk_segmap_set(t, tail, (uintptr_t)t | HK_SEG_LARGE) == 0) {
+			l->maplen = len;
+			t->maplen = tail;
+			t->user = NULL;
+			hk_lcache_put(t);
+		}
+	}
+	hk_stat_add(HK_ST_LARGE_HIT, 1);
+	return l;
+}
+
 void *hk_large_alloc(size_t size, size_t align, bool zero)
 {
 	size_t off = align > HK_LARGE_HDR ? align : HK_LARGE_HDR;
@@ -103,10 +158,8 @@ void *hk_large_alloc(size_t size, size_t align, bool zero)
 	}
 	hk_init();
 	len = hk_large_round(size + off);
-	l = hk_lcache_take(len, mapalign);
-	if (l) {
-		hk_stat_add(HK_ST_LARGE_HIT, 1);
-	} else {
+	l = hk_lcache_fit(len, align, mapalign);
+	if (!l) {
 		l = hk_large_map(len, mapalign);
 		if (!l) {
 			errno = ENOMEM;
@@ -122,13 +175,13 @@ void *hk_large_alloc(size_t size, size_t align, bool zero)
 	return l->user;
 }
 
-void hk_large_free(struct hk_large *l, void *p)
+/* Keep l (freed) in the cache, unmapping the oldest entries to make room,
+ * or unmap l itself if too big. */
+static void hk_lcache_put(struct hk_large *l)
 {
 	struct hk_large *victim = NULL;
 
-	(void)p;
-	l->user = NULL;
-	if (l->maplen > HK_LCACHE_MAX / 4) {
+	if (l->maplen > HK_LCACHE_MAX / 2) {
 		hk_large_unmap(l);
 		return;
 	}
@@ -147,6 +200,13 @@ void hk_large_free(struct hk_large *l, void *p)
 	hk_lcache[hk_lcache_n++] = l;
 	hk_lcache_bytes += l->maplen;
 	pthread_mutex_unlock(&hk_large_lock);
+}
+
+void hk_large_free(struct hk_large *l, void *p)
+{
+	(void)p;
+	l->user = NULL;
+	hk_lcache_put(l);
 }
 
 size_t hk_large_usable(struct hk_large *l, void *p)
@@ -196,36 +256,55 @@ static struct hk_large *hk_large_moved(struct hk_large *nl, size_t len)
 	return c;
 }
 
-void *hk_large_realloc(struct hk_large *l, void *p, size_t size)
+/* l (header, user and size set) grown to len bytes with mremap, moved
+ * if need be; NULL if it cannot: *intact if mremap failed, else the
+ * block was lost (ENOMEM while copying a moved mapping). */
+static struct hk_large *hk_large_remap(struct hk_large *l, size_t len,
+				       bool *intact)
 {
-	size_t off = (size_t)((char *)p - (char *)l), oldlen = l->maplen;
-	size_t len;
+	size_t oldlen = l->maplen, off = (size_t)((char *)l->user - (char *)l);
 	void *q;
 
-	if (size > (size_t)PTRDIFF_MAX - off - HK_SS_SIZE)
+	/* Out of the map first: once mremap moved the pages, another thread
+	 * may map the old range at once, and must find its entries free. */
+	hk_segmap_set(l, oldlen, 0);
+	*intact = hk_os_remap(l, oldlen, len, &q) != 0;
+	if (*intact) {
+		hk_segmap_set(l, oldlen, (uintptr_t)l | HK_SEG_LARGE);
 		return NULL;
-	len = hk_large_round(size + off);
-	if (len <= oldlen) {
-		l->size = size;
-		return p;
 	}
-	if (hk_os_remap(l, oldlen, len, &q) != 0)
-		return NULL;
-	hk_stat_add(HK_ST_LARGE_REMAP, 1);
 	hk_stat_add(HK_ST_LARGE_BYTES, (int64_t)(len - oldlen));
 	if (q == l) {
 		hk_segmap_set(l, len, (uintptr_t)l | HK_SEG_LARGE);
 	} else {
-		hk_segmap_set(l, oldlen, 0);
 		l = q;
 		l->user = (char *)l + off;
-		l->size = size;
 		l = hk_large_moved(l, len);
 		if (!l)
-			return NULL;	/* cannot happen but for ENOMEM: block lost */
+			return NULL;
 	}
 	l->maplen = len;
 	l->user = (char *)l + off;
+	return l;
+}
+
+void *hk_large_realloc(struct hk_large *l, void *p, size_t size)
+{
+	size_t off = (size_t)((char *)p - (char *)l);
+	size_t len;
+	bool intact;
+
+	if (size > (size_t)PTRDIFF_MAX - off - HK_SS_SIZE)
+		return NULL;
+	len = hk_large_round(size + off);
+	if (len <= l->maplen) {
+		l->size = size;
+		return p;
+	}
+	l = hk_large_remap(l, len, &intact);
+	if (!l)
+		return NULL;	/* lost (!intact) only for ENOMEM */
+	hk_stat_add(HK_ST_LARGE_REMAP, 1);
 	l->size = size;
 	return l->user;
 }

@@ -14,6 +14,8 @@
 #define HK_NCLASS 96
 #define HK_SMALL_MAX ((size_t)256 << 10)
 
+#pragma GCC visibility push(hidden)
+
 /* Class of sizes up to 1024, indexed by (size + 15) >> 4. */
 extern const uint8_t hk_class_small[65];
 /* Block size of each class. */
@@ -36,5 +38,7 @@ static inline unsigned hk_size_class(size_t size)
 		return hk_class_small[(size + 15) >> 4];
 	return hk_size_class_big(size);
 }
+
+#pragma GCC visibility pop
 
 #endif /* HK_SIZECLASS_H */

@@ -40,7 +40,7 @@ void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 	s->inv = bs >> s->shift;
 	for (int i = 0; i < 5; i++)	/* Newton: each step doubles the bits */
 		s->inv *= 2 - (uint64_t)(bs >> s->shift) * s->inv;
-	s->limit = UINT64_MAX / bs;
+	s->nbump = 0;
 	s->start = start;
 	s->bump = start;
 	s->end = start + (size_t)(limit - start) / bs * bs;

@@ -104,6 +104,9 @@ void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
 	uint64_t t = hk_run_mask(s->slice, touched < s->span ? touched : s->span);
 
 	memset(&ss->slab_of[s->slice], HK_SLOT_FREE, s->span);
+	/* The descriptor may later lie inside another slab's slices, where
+	 * the inline free reads it (hk_slab_at): it must hold no block. */
+	s->nbump = 0;
 	if (!ss->dirty_mask)
 		ss->dirty_since = now;
 	ss->free_mask |= m;
