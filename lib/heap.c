@@ -428,7 +428,9 @@ size_t hk_heap_trim_all(void)
 	for (struct hk_superslab *ss = hk_abandoned; ss; ss = ss->next)
 		total += hk_superslab_purge(ss);
 	pthread_mutex_unlock(&hk_abandoned_lock);
-	return total + hk_large_trim(true);
+	total += hk_large_trim(true);
+	/* Last: the superslabs released above sit in the OS layer's cache. */
+	return total + hk_os_chunk_trim();
 }
 
 /* ---- thread exit --------------------------------------------------- */

@@ -161,6 +161,11 @@ void *hk_large_alloc(size_t size, size_t align, bool zero)
 	l = hk_lcache_fit(len, align, mapalign);
 	if (!l) {
 		l = hk_large_map(len, mapalign);
+		/* Out of address space or commit (RLIMIT_AS, overcommit=2):
+		 * what the allocator keeps mapped for reuse may be what this
+		 * mapping needs; give it all back and try once more. */
+		if (!l && hk_heap_trim_all())
+			l = hk_large_map(len, mapalign);
 		if (!l) {
 			errno = ENOMEM;
 			return NULL;

@@ -289,16 +289,26 @@ void hk_os_chunk_free(void *p, size_t len)
 		HK_OS_COUNT(hk_os_current()->id, released, len);
 }
 
+/* Under the lock: take one unused reservation out of the table. */
+static bool hk_batch_range_pop(struct hk_batch_range *out)
+{
+	if (hk_batch_nranges == 0)
+		return false;
+	*out = hk_batch_ranges[--hk_batch_nranges];
+	return true;
+}
+
 size_t hk_os_chunk_trim(void)
 {
 	struct hk_batch_cached c;
+	struct hk_batch_range r;
 	size_t total = 0;
 
 	for (;;) {
 		hk_os_lock();
 		if (hk_batch_ncached == 0) {
 			hk_os_unlock();
-			return total;
+			break;
 		}
 		c = hk_batch_cache[--hk_batch_ncached];
 		hk_batch_cached_add(-c.len);
@@ -307,5 +317,18 @@ size_t hk_os_chunk_trim(void)
 			HK_OS_COUNT(hk_os_current()->id, released, c.len);
 			total += c.len;
 		}
+	}
+	/* Unused reservations hold no memory but address space, which is
+	 * what RLIMIT_AS and strict overcommit count. */
+	for (;;) {
+		bool got;
+
+		hk_os_lock();
+		got = hk_batch_range_pop(&r);
+		hk_os_unlock();
+		if (!got)
+			return total;
+		if (hk_os_sys_unmap(r.p, r.len) == 0)
+			total += r.len;
 	}
 }

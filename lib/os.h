@@ -89,8 +89,10 @@ int hk_os_chunk_alloc(size_t len, void **out, bool *fresh);
 /* Give a region from hk_os_chunk_alloc back (purged or unmapped as the
  * layer sees fit). */
 void hk_os_chunk_free(void *p, size_t len);
-/* Unmap every cached chunk now (malloc_trim); returns the bytes given
- * back. */
+/* Unmap every cached chunk and every unused reservation now
+ * (malloc_trim, and a retry after ENOMEM: under RLIMIT_AS or strict
+ * overcommit their address space is what a new mapping needs); returns
+ * the bytes given back. */
 size_t hk_os_chunk_trim(void);
 
 /* Sparse regions for large objects: lazy 4 KiB pages whatever the
