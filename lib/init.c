@@ -82,8 +82,12 @@ static void hk_init_once(void)
 	int saved = errno;
 	const struct hk_options *o;
 
-	hk_os_init();
+	/* The OS layer starts (probes the kernel) at its first chunk past
+	 * the lazy ones, not here: a small program never pays for it.
+	 * HAKMEM_VERBOSE asks to see the decision, so it starts now. */
 	o = hk_options();
+	if (o->verbose)
+		hk_os_init();
 	hk_purge_delay = o->purge_delay_ms > 0 ? (uint64_t)o->purge_delay_ms : 0;
 	hk_secret = hk_make_secret();
 	hk_free_key = hk_secret * 0x9e3779b97f4a7c15ull | 1;

@@ -245,15 +245,80 @@ static int hk_batch_fresh(size_t len, void **out)
 	return 0;
 }
 
+/* Before the layer has started: the first HK_OS_LAZY_BYTES of chunks
+ * are lazy 4 KiB pages whatever the backend, so they come from one
+ * reservation of that size without probing the kernel (which costs a
+ * fresh process 100-200 us: a small program never needs it).  Once the
+ * layer starts, an unused rest joins the ranges.  Under the lock. */
+static char *hk_batch_early_p;
+static size_t hk_batch_early_left;
+
+static bool hk_batch_early(size_t len, void **out)
+{
+	void *p;
+
+	if (hk_batch_handed + len > HK_OS_LAZY_BYTES)
+		return false;
+	if (!hk_batch_early_p) {
+		hk_os_early_page();
+		if (hk_os_sys_map(HK_OS_LAZY_BYTES, HK_CHUNK_SIZE, 0, &p) != 0)
+			return false;
+		/* THP "always" would make one touch cost 2 MiB; EINVAL
+		 * without THP is fine. */
+		hk_os_sys_advise(p, HK_OS_LAZY_BYTES, MADV_NOHUGEPAGE);
+		hk_batch_early_p = p;
+		hk_batch_early_left = HK_OS_LAZY_BYTES;
+		HK_OS_COUNT(HK_BACKEND_LAZY, regions, 1);
+		HK_OS_COUNT(HK_BACKEND_LAZY, bytes, HK_OS_LAZY_BYTES);
+	}
+	if (hk_batch_early_left < len)
+		return false;
+	*out = hk_batch_early_p + (HK_OS_LAZY_BYTES - hk_batch_early_left);
+	hk_batch_early_left -= len;
+	hk_batch_handed += len;
+	return true;
+}
+
+/* The layer has started: what the early reservation did not hand out
+ * becomes an ordinary range. */
+static void hk_batch_early_retire(void)
+{
+	if (!hk_batch_early_p)
+		return;
+	if (hk_batch_early_left)
+		hk_batch_range_add(hk_batch_early_p + (HK_OS_LAZY_BYTES - hk_batch_early_left),
+				   hk_batch_early_left, false);
+	hk_batch_early_p = NULL;
+	hk_batch_early_left = 0;
+}
+
 int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 {
-	enum hk_backend_id id = hk_os_current()->id;
+	enum hk_backend_id id;
 	bool hit;
 
 	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
 	if (len == 0)
 		return ENOMEM;
+	if (!hk_os_started()) {
+		bool early;
+
+		hk_os_lock();
+		hit = hk_batch_cache_take(len, out, fresh);
+		early = !hit && hk_batch_early(len, out);
+		hk_os_unlock();
+		if (hit)
+			HK_OS_COUNT(HK_BACKEND_LAZY, cache_hits, 1);
+		if (early)
+			*fresh = true;
+		if (hit || early) {
+			HK_OS_COUNT(HK_BACKEND_LAZY, chunks, 1);
+			return 0;
+		}
+	}
+	id = hk_os_current()->id;
 	hk_os_lock();
+	hk_batch_early_retire();
 	hit = hk_batch_cache_take(len, out, fresh);
 	hk_os_unlock();
 	if (hit) {
@@ -324,6 +389,7 @@ size_t hk_os_chunk_trim(void)
 		bool got;
 
 		hk_os_lock();
+		hk_batch_early_retire();
 		got = hk_batch_range_pop(&r);
 		hk_os_unlock();
 		if (!got)

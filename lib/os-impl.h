@@ -52,6 +52,14 @@ extern size_t hk_os_page;		/* the page size, set by hk_os_init */
  * layer had already started. */
 int hk_os_init_caps(const struct hk_caps *caps);
 
+/* Whether hk_os_init has run.  Before, the layer serves the first
+ * HK_OS_LAZY_BYTES of chunks and any large map without probing (they are
+ * lazy 4 KiB pages whatever the backend), so a small program never pays
+ * for the probe. */
+bool hk_os_started(void);
+/* hk_os_page from the auxiliary vector, for those early calls. */
+void hk_os_early_page(void);
+
 void hk_os_lock(void);
 void hk_os_unlock(void);
 /* b failed with err: is that an error a plainer backend would not hit? */

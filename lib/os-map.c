@@ -2,7 +2,8 @@
  * lazy 4 KiB pages: a large object is sparse or of unknown density until
  * proved otherwise, and only what is touched should cost (KERNEL-FACTS
  * 3.2).  In THP "always" mode they get MADV_NOHUGEPAGE, or one touch
- * would cost 2 MiB of RSS.  Not a hot path (the allocator caches large
+ * would cost 2 MiB of RSS.  They need no probe (os-impl.h,
+ * hk_os_started).  Not a hot path (the allocator caches large
  * blocks), so larger alignments may over-map and trim. */
 #include <errno.h>
 #include <sys/mman.h>
@@ -15,7 +16,9 @@ int hk_os_map(size_t len, size_t align, void **out)
 	void *p;
 	int err;
 
-	hk_os_init();
+	/* No probe needed: these pages are lazy whatever the backend. */
+	if (!hk_os_started())
+		hk_os_early_page();
 	if (align < hk_os_page)
 		align = hk_os_page;
 	len = (len + hk_os_page - 1) & ~(hk_os_page - 1);
@@ -26,7 +29,9 @@ int hk_os_map(size_t len, size_t align, void **out)
 		HK_OS_COUNT(HK_BACKEND_LAZY, failures, 1);
 		return ENOMEM;
 	}
-	if (hk_os_thp_always())
+	/* Before the probe the THP mode is unknown: a map that could hold a
+	 * huge page gets the advice anyway (an error without THP is fine). */
+	if (hk_os_started() ? hk_os_thp_always() : len >= HK_CHUNK_SIZE)
 		hk_os_sys_advise(p, len, MADV_NOHUGEPAGE);
 	HK_OS_COUNT(HK_BACKEND_LAZY, regions, 1);
 	HK_OS_COUNT(HK_BACKEND_LAZY, bytes, len);

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 
 #include "kconst.h"
@@ -58,6 +59,19 @@ static void hk_os_start(void)
 	__atomic_store_n(&hk_os_cur, hk_os_backend_get(hk_os_choice_v.backend),
 			 __ATOMIC_RELEASE);
 	hk_verbose("backend %s: %s", hk_os_cur->name, hk_os_choice_v.reason);
+}
+
+bool hk_os_started(void)
+{
+	return __atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE) == HK_ONCE_DONE;
+}
+
+void hk_os_early_page(void)
+{
+	unsigned long page = getauxval(AT_PAGESZ);
+
+	if (page >= 4096 && (page & (page - 1)) == 0)
+		hk_os_page = (size_t)page;
 }
 
 void hk_os_init(void)
