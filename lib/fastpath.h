@@ -16,8 +16,10 @@
  * pointer as it is decoded, is one compare with no NULL case. */
 HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 {
+#ifndef HK_UNHARDENED
 	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK))
 		hk_slab_corrupt("malloc", b);
+#endif
 	s->free = hk_next(b);
 	s->used++;
 	((uintptr_t *)b)[1] = 0;	/* the free key */
