@@ -11,6 +11,8 @@
 #define HAKMEM_H
 
 #include <stddef.h>
+#include <stdio.h>
+#include <malloc.h>	/* struct mallinfo, struct mallinfo2 (glibc 2.33+) */
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,6 +43,16 @@ void hk_free_aligned_sized(void *ptr, size_t alignment, size_t size);
 int hk_malloc_trim(size_t pad);
 /* Print the counters of HAKMEM_STATS=1 to stderr now. */
 void hk_malloc_stats(void);
+/* The totals of hk_malloc_stats; mallinfo saturates at INT_MAX. */
+struct mallinfo hk_mallinfo(void);
+struct mallinfo2 hk_mallinfo2(void);
+/* The same as XML on stream (options must be 0); -1 and EINVAL for a
+ * stream without a file descriptor. */
+int hk_malloc_info(int options, FILE *stream);
+/* Accepts every parameter, changes nothing, returns 1. */
+int hk_mallopt(int param, int value);
+/* The old SVID name of hk_free. */
+void hk_cfree(void *ptr);
 
 /* Name of the OS-acquire backend in force ("thp", "lazy", ...); probes
  * the kernel first if nothing has been allocated yet. */

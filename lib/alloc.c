@@ -287,6 +287,20 @@ HK_EXPORT int hk_malloc_trim(size_t pad)
 	return n > 0;
 }
 
+HK_EXPORT void hk_cfree(void *p)
+{
+	hk_free(p);
+}
+
+/* The glibc tunables mallopt sets (arenas, thresholds, top pad) have no
+ * meaning here: every parameter is accepted and changes nothing. */
+HK_EXPORT int hk_mallopt(int param, int value)
+{
+	(void)param;
+	(void)value;
+	return 1;
+}
+
 HK_EXPORT void hk_malloc_stats(void)
 {
 	hk_init();

@@ -86,7 +86,7 @@ HK_EXPORT void free_aligned_sized(void *p, size_t align, size_t size)
 
 HK_EXPORT void cfree(void *p)
 {
-	free(p);
+	hk_cfree(p);
 }
 
 HK_EXPORT int malloc_trim(size_t pad)
@@ -101,9 +101,22 @@ HK_EXPORT void malloc_stats(void)
 
 HK_EXPORT int mallopt(int param, int value)
 {
-	(void)param;
-	(void)value;
-	return 1;
+	return hk_mallopt(param, value);
+}
+
+HK_EXPORT struct mallinfo mallinfo(void)
+{
+	return hk_mallinfo();
+}
+
+HK_EXPORT struct mallinfo2 mallinfo2(void)
+{
+	return hk_mallinfo2();
+}
+
+HK_EXPORT int malloc_info(int options, FILE *f)
+{
+	return hk_malloc_info(options, f);
 }
 
 /* glibc's own names, for code inside libc (and programs) that calls them

@@ -157,7 +157,7 @@ static void hk_mallinfo_fill(size_t *arena, size_t *inuse, size_t *hblks,
 	*hblkhd = (size_t)hk_stats[HK_ST_LARGE_BYTES];
 }
 
-HK_EXPORT struct mallinfo2 mallinfo2(void)
+HK_EXPORT struct mallinfo2 hk_mallinfo2(void)
 {
 	struct mallinfo2 mi = { 0 };
 
@@ -172,9 +172,9 @@ static int hk_int(size_t v)
 	return v > (size_t)INT32_MAX ? INT32_MAX : (int)v;
 }
 
-HK_EXPORT struct mallinfo mallinfo(void)
+HK_EXPORT struct mallinfo hk_mallinfo(void)
 {
-	struct mallinfo2 m2 = mallinfo2();
+	struct mallinfo2 m2 = hk_mallinfo2();
 	struct mallinfo mi = { 0 };
 
 	mi.arena = hk_int(m2.arena);
@@ -188,9 +188,9 @@ HK_EXPORT struct mallinfo mallinfo(void)
 /* The XML goes out with write(2) on fileno(f) after fflush(f), so the
  * text lands in order without stdio allocating a buffer in here.  A FILE
  * with no descriptor (fmemopen, open_memstream) gets nothing: EINVAL. */
-HK_EXPORT int malloc_info(int options, FILE *f)
+HK_EXPORT int hk_malloc_info(int options, FILE *f)
 {
-	struct mallinfo2 m = mallinfo2();
+	struct mallinfo2 m = hk_mallinfo2();
 	int fd;
 
 	if (options != 0 || !f) {

@@ -79,6 +79,11 @@ static int ta_init(void)
 	ta.free_aligned_sized = hk_free_aligned_sized;
 	ta.malloc_trim = hk_malloc_trim;
 	ta.malloc_stats = hk_malloc_stats;
+	ta.cfree = hk_cfree;
+	ta.mallinfo = hk_mallinfo;
+	ta.mallinfo2 = hk_mallinfo2;
+	ta.malloc_info = hk_malloc_info;
+	ta.mallopt = hk_mallopt;
 	return 1;
 }
 #else
