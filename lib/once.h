@@ -24,9 +24,12 @@
  * false once another thread of this process has finished it. */
 static inline bool hk_once_claim(int *state)
 {
-	int me = -(int)getpid();
 	int st = __atomic_load_n(state, __ATOMIC_ACQUIRE);
+	int me;
 
+	if (st == HK_ONCE_DONE)
+		return false;
+	me = -(int)getpid();
 	for (;;) {
 		if (st == HK_ONCE_DONE)
 			return false;
