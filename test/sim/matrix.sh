@@ -165,6 +165,9 @@ check_tests() { # NAME SIMARGS SECARGS ENV EXPECTED
 		[ $rc -eq 0 ] || tail -n 12 "$tmp/out" | sed 's/^/# /'
 		why=
 		[ $rc -eq 0 ] || why=$(grep -m1 '^not ok' "$tmp/out" | tr -d '#' | sed 's/^/: /')
+		# A known failure that happens to pass this time is a plain ok,
+		# not an unexpected pass that would fail the suite.
+		[ $rc -eq 0 ] && todo=
 		ok $rc "$1: ${t##*/} passes, preloaded${4:+ with $4} (status $rc$why)$todo"
 	done
 }
