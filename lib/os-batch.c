@@ -294,41 +294,29 @@ static void hk_batch_early_retire(void)
 
 int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 {
-	enum hk_backend_id id;
-	bool hit;
+	bool started = hk_os_started(), hit, early;
+	enum hk_backend_id id = started ? hk_os_current()->id : HK_BACKEND_LAZY;
 
 	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
 	if (len == 0)
 		return ENOMEM;
-	if (!hk_os_started()) {
-		bool early;
-
-		hk_os_lock();
-		hit = hk_batch_cache_take(len, out, fresh);
-		early = !hit && hk_batch_early(len, out);
-		hk_os_unlock();
-		if (hit)
-			HK_OS_COUNT(HK_BACKEND_LAZY, cache_hits, 1);
-		if (early)
-			*fresh = true;
-		if (hit || early) {
-			HK_OS_COUNT(HK_BACKEND_LAZY, chunks, 1);
-			return 0;
-		}
-	}
-	id = hk_os_current()->id;
 	hk_os_lock();
-	hk_batch_early_retire();
+	if (started)
+		hk_batch_early_retire();
 	hit = hk_batch_cache_take(len, out, fresh);
+	early = !hit && !started && hk_batch_early(len, out);
 	hk_os_unlock();
 	if (hit) {
 		HK_OS_COUNT(id, cache_hits, 1);
-	} else {
+	} else if (!early) {
+		/* Past the early chunks: this starts the layer if needed. */
 		if (hk_batch_fresh(len, out))
 			return ENOMEM;
-		*fresh = true;
+		id = hk_os_current()->id;
 	}
-	HK_OS_COUNT(hk_os_current()->id, chunks, 1);
+	if (!hit)
+		*fresh = true;
+	HK_OS_COUNT(id, chunks, 1);
 	return 0;
 }
 
