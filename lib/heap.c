@@ -33,6 +33,10 @@ static struct hk_heap *hk_heap_all;
 static struct hk_heap *hk_heap_pool;
 static pthread_mutex_t hk_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_superslab *hk_abandoned;
+/* Some abandoned superslab has dirty slices or idle slabs for the
+ * purge ticks (under the lock; read without it to skip the lock when
+ * there is nothing to do). */
+static bool hk_abandoned_work;
 
 struct hk_heap *hk_heap_first(void)
 {
@@ -182,11 +186,11 @@ static void hk_heap_drain(struct hk_heap *h)
 static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 				 struct hk_slab *s)
 {
-	bool was_full = ss->free_mask == 0;
-
 	hk_superslab_slab_free(ss, s, hk_now_ms());
 	h->dirty = true;
-	if (was_full && ss != h->ss) {
+	/* To the front: the next slab goes into these dirty slices, already
+	 * faulted in, rather than touching fresh pages elsewhere. */
+	if (ss != h->ss) {
 		hk_ss_unlink(&h->ss, ss);
 		hk_ss_push(&h->ss, ss);
 	}
@@ -236,32 +240,56 @@ static void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
 /* Take over an abandoned superslab: sort its slabs into our lists. */
 static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 {
+	uint64_t now = hk_now_ms();
+
 	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
 	hk_ss_push(&h->ss, ss);
 	h->nss++;
+	/* Its dirty slices are ours to purge now. */
+	h->dirty |= ss->dirty_mask != 0;
 	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
 		if (ss->slab_of[i] != i)
 			continue;
-		hk_slab_collect(s);
+		if (hk_slab_collect(s) && hk_slab_used(s) == 0)
+			s->idle_since = now;
 		s->used &= ~HK_SLAB_FULL;
-		if (s->used == 0)
-			hk_heap_slab_release(h, ss, s);
-		else if (hk_slab_refill(s) || !hk_slab_try_full(s))
+		if (s->used == 0 && h->cur[s->cls] == &hk_slab_empty) {
+			/* As its class's only slab: its blocks and pages
+			 * are reused where the last owner left them. */
 			hk_list_push(h, s);
+			h->dirty = true;
+		} else if (s->used == 0) {
+			hk_heap_slab_release(h, ss, s);
+		} else if (hk_slab_refill(s) || !hk_slab_try_full(s)) {
+			hk_list_push(h, s);
+		}
 	}
 	hk_stat_add(HK_ST_SS_RECLAIM, 1);
 }
 
-static struct hk_superslab *hk_heap_reclaim(struct hk_heap *h)
+static bool hk_ss_has_room(const struct hk_superslab *ss, unsigned cls)
+{
+	return ss->room[cls >> 6] >> (cls & 63) & 1;
+}
+
+/* Adopt an abandoned superslab: the first with a slab of cls with room
+ * among the HK_RECLAIM_LOOK most recently abandoned (a bound on the
+ * time under the lock), or (cls HK_NCLASS) the first of all. */
+#define HK_RECLAIM_LOOK 64
+
+static struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls)
 {
 	struct hk_superslab *ss;
+	unsigned n = 0;
 
 	if (!__atomic_load_n(&hk_abandoned, __ATOMIC_RELAXED))
 		return NULL;
 	pthread_mutex_lock(&hk_abandoned_lock);
 	ss = hk_abandoned;
+	while (ss && cls < HK_NCLASS && !hk_ss_has_room(ss, cls))
+		ss = ++n < HK_RECLAIM_LOOK ? ss->next : NULL;
 	if (ss)
 		hk_ss_unlink(&hk_abandoned, ss);
 	pthread_mutex_unlock(&hk_abandoned_lock);
@@ -277,7 +305,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 
 	for (ss = h->ss; ss && ss->free_mask && !s; ss = s ? ss : ss->next)
 		s = hk_superslab_slab_new(ss, cls);
-	while (!s && (ss = hk_heap_reclaim(h)) != NULL)
+	while (!s && (ss = hk_heap_reclaim(h, HK_NCLASS)) != NULL)
 		s = hk_superslab_slab_new(ss, cls);
 	if (!s) {
 		ss = hk_superslab_new();
@@ -291,6 +319,25 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	if (!ss->free_mask)
 		hk_ss_to_tail(h, ss);
 	h->hot = (uintptr_t)ss;
+	return s;
+}
+
+/* A slab of cls with room, at the head of its list, when the list had
+ * none.  An abandoned superslab with such a slab comes first: its
+ * blocks (and pages already faulted in) are there to be used, and a
+ * new slab carved while they wait would only add to the memory in use. */
+static struct hk_slab *hk_heap_slab_more(struct hk_heap *h, unsigned cls)
+{
+	struct hk_slab *s;
+
+	while (hk_heap_reclaim(h, cls)) {
+		s = h->cur[cls];
+		if (s != &hk_slab_empty && hk_slab_refill(s))
+			return s;
+	}
+	s = hk_heap_slab_new(h, cls);
+	if (s)
+		hk_list_push(h, s);
 	return s;
 }
 
@@ -326,6 +373,77 @@ static struct hk_heap *hk_heap_new(void)
 	return h;
 }
 
+/* Which classes have a slab with room in ss, abandoned. */
+static void hk_ss_room(struct hk_superslab *ss)
+{
+	ss->room[0] = 0;
+	ss->room[1] = 0;
+	for (unsigned i = 1; i < HK_SLICES; i++) {
+		struct hk_slab *s = &ss->slabs[i];
+
+		if (ss->slab_of[i] == i && (s->free || s->bump < s->end))
+			ss->room[s->cls >> 6] |= (uint64_t)1 << (s->cls & 63);
+	}
+}
+
+/* An abandoned superslab's idle slabs and dirty slices that waited
+ * long enough (all of them if force); adds the bytes purged to *total;
+ * true if some wait on. */
+static bool hk_heap_purge_orphan(struct hk_superslab *ss, bool force,
+				 uint64_t now, size_t *total)
+{
+	bool idle = false;
+
+	for (unsigned i = 1; i < HK_SLICES; i++) {
+		struct hk_slab *s = &ss->slabs[i];
+
+		/* No owner: only a reclaim could change used, and it holds
+		 * the lock too. */
+		if (ss->slab_of[i] != i || hk_slab_used(s) != 0)
+			continue;
+		if (force || hk_purge_due(s->idle_since, now))
+			hk_superslab_slab_free(ss, s, now);
+		else
+			idle = true;
+	}
+	if (ss->dirty_mask && (force || hk_purge_due(ss->dirty_since, now)))
+		*total += hk_superslab_purge(ss);
+	hk_ss_room(ss);
+	return idle || ss->dirty_mask != 0;
+}
+
+/* Under hk_abandoned_lock; superslabs left empty go back to the OS
+ * layer. */
+static size_t hk_heap_purge_abandoned(bool force)
+{
+	struct hk_superslab *ss, *next;
+	uint64_t now = hk_now_ms();
+	size_t total = 0;
+	bool work = false;
+
+	for (ss = hk_abandoned; ss; ss = next) {
+		next = ss->next;
+		work |= hk_heap_purge_orphan(ss, force, now, &total);
+		if (ss->nslabs == 0) {
+			hk_ss_unlink(&hk_abandoned, ss);
+			hk_superslab_free(ss);
+			total += HK_SS_SIZE;
+		}
+	}
+	__atomic_store_n(&hk_abandoned_work, work, __ATOMIC_RELAXED);
+	return total;
+}
+
+/* A tick that finds the lock taken leaves the work to the next one. */
+static void hk_heap_tick_abandoned(void)
+{
+	if (!__atomic_load_n(&hk_abandoned_work, __ATOMIC_RELAXED) ||
+	    pthread_mutex_trylock(&hk_abandoned_lock) != 0)
+		return;
+	hk_heap_purge_abandoned(false);
+	pthread_mutex_unlock(&hk_abandoned_lock);
+}
+
 static void hk_heap_tick(struct hk_heap *h)
 {
 	if (__atomic_load_n(&h->delayed, __ATOMIC_RELAXED))
@@ -334,6 +452,7 @@ static void hk_heap_tick(struct hk_heap *h)
 		h->slow = 0;
 		if (h->dirty)
 			hk_heap_purge(h, false);
+		hk_heap_tick_abandoned();
 		hk_large_trim(false);
 	}
 }
@@ -357,10 +476,9 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 		if (hk_heap_mark_full(h, s))
 			s = next;
 	}
-	s = hk_heap_slab_new(h, cls);
+	s = hk_heap_slab_more(h, cls);
 	if (!s)
 		return NULL;
-	hk_list_push(h, s);
 	return hk_slab_alloc(s);
 }
 
@@ -425,8 +543,7 @@ size_t hk_heap_trim_all(void)
 		total += hk_heap_purge(h, true);
 	/* Abandoned superslabs have no owner to race with but the lock. */
 	pthread_mutex_lock(&hk_abandoned_lock);
-	for (struct hk_superslab *ss = hk_abandoned; ss; ss = ss->next)
-		total += hk_superslab_purge(ss);
+	total += hk_heap_purge_abandoned(true);
 	pthread_mutex_unlock(&hk_abandoned_lock);
 	total += hk_large_trim(true);
 	/* Last: the superslabs released above sit in the OS layer's cache. */
@@ -435,27 +552,34 @@ size_t hk_heap_trim_all(void)
 
 /* ---- thread exit --------------------------------------------------- */
 
-static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss)
+/* Empty slabs go back to ss, but for the one each class kept as its
+ * only slab: the thread that reclaims ss takes it over with its blocks
+ * and faulted-in pages where they are (threads that come and go then
+ * keep using the same pages instead of carving new slabs elsewhere).
+ * The dirty slices and the kept slabs wait for the purge delay, as an
+ * owner's do; the ticks of live heaps see to them meanwhile. */
+static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
+			       uint64_t now)
 {
 	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
 		if (ss->slab_of[i] != i)
 			continue;
-		hk_slab_collect(s);
-		if (hk_slab_used(s) == 0)
-			hk_heap_slab_release(h, ss, s);
+		if (hk_slab_collect(s) && hk_slab_used(s) == 0)
+			s->idle_since = now;
+		if (hk_slab_used(s) == 0 && h->cur[s->cls] != s)
+			hk_superslab_slab_free(ss, s, now);
 	}
+	hk_ss_room(ss);
 	if (ss->nslabs == 0) {
 		hk_superslab_free(ss);
 		return;
 	}
-	/* No owner will run a purge tick for it while it waits. */
-	if (ss->dirty_mask)
-		hk_superslab_purge(ss);
 	__atomic_store_n(&ss->owner, NULL, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&hk_abandoned_lock);
 	hk_ss_push(&hk_abandoned, ss);
+	__atomic_store_n(&hk_abandoned_work, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&hk_abandoned_lock);
 }
 
@@ -471,7 +595,7 @@ void hk_heap_abandon(struct hk_heap *h)
 		next = ss->next;
 		ss->next = NULL;
 		ss->prev = NULL;
-		hk_heap_abandon_ss(h, ss);
+		hk_heap_abandon_ss(h, ss, hk_now_ms());
 	}
 	h->ss = NULL;
 	h->nss = 0;

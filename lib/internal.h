@@ -164,6 +164,9 @@ struct hk_superslab {
 	uint32_t nslabs;
 	uint64_t dirty_since;		/* ms, hk_now_ms */
 	uint64_t empty_since;		/* ms, when nslabs reached 0 */
+	/* While abandoned: bit c set if a slab of class c had room when
+	 * its owner left, so that a heap short of c reclaims this one. */
+	uint64_t room[2];
 	struct hk_superslab *next;	/* heap's list, or the abandoned list */
 	struct hk_superslab *prev;
 	struct hk_slab slabs[HK_SLICES];	/* one at the first slice of each slab */
