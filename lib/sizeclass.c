@@ -26,12 +26,16 @@ const uint32_t hk_class_size[HK_NCLASS] = {
 	147456, 163840, 180224, 196608, 212992, 229376, 245760, 262144,
 };
 
-/* At least 8 blocks per slab, at most 32 slices (1 MiB). */
+/* Room for 8 blocks per slab up to 64 KiB, 4 above (at most 32 slices,
+ * 1 MiB): a slab of big blocks that holds fewer of them empties sooner
+ * once most are freed, and the shorter run of slices it needs fits the
+ * holes other slabs leave, so that memory freed in one class serves
+ * the others (bench/frag). */
 const uint8_t hk_class_span[HK_NCLASS] = {
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,
 	5, 5, 6, 6, 7, 7, 8, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-	18, 20, 22, 24, 26, 28, 30, 32, 32, 32, 32, 32, 32, 32, 32, 32,
+	9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 26, 28, 30, 32,
 };

@@ -24,11 +24,14 @@ int main(void)
 			bad_waste++;
 	}
 	for (unsigned c = 0; c < HK_NCLASS; c++) {
+		size_t room = (hk_class_size[c] <= 65536 ? 8 : 4) * (size_t)hk_class_size[c];
+		size_t want = (room + 32767) >> 15;
+
 		if (hk_class_size[c] % 16)
 			bad_align++;
 		if (c && hk_class_size[c] <= hk_class_size[c - 1])
 			monotone = 0;
-		if (hk_class_span[c] < 1 || hk_class_span[c] > 32 ||
+		if (hk_class_span[c] != (want < 32 ? want : 32) ||
 		    ((size_t)hk_class_span[c] << 15) < 3 * (size_t)hk_class_size[c])
 			bad_span++;
 	}
@@ -38,6 +41,6 @@ int main(void)
 	tap_ok(bad_align == 0, "class sizes are multiples of 16");
 	tap_ok(monotone, "class sizes increase");
 	tap_ok(hk_class_size[HK_NCLASS - 1] == HK_SMALL_MAX, "last class is HK_SMALL_MAX");
-	tap_ok(bad_span == 0, "slabs hold at least 3 blocks, at most 32 slices");
+	tap_ok(bad_span == 0, "slabs have room for 8 blocks (4 above 64 KiB), at least 3, at most 32 slices");
 	return tap_done();
 }
