@@ -177,10 +177,7 @@ static void hk_facts_memory(const struct hk_facts *f, struct hk_report *r)
 	it = hk_facts_trial(f, r, HK_SECT_MEMORY, "map_populate", &c->map_populate);
 	if (c->map_populate.state == HK_FEAT_NO)
 		hk_item_warn(it, HK_MARK_WARN, "MAP_POPULATE refused: prefault by touching");
-	it = hk_facts_trial(f, r, HK_SECT_MEMORY, "madv_free", &c->madv_free);
-	if (c->madv_free.state == HK_FEAT_NO)
-		hk_item_warn(it, HK_MARK_WARN,
-			     "kernel lacks MADV_FREE (4.5+): purge uses MADV_DONTNEED, which refaults");
+	hk_facts_trial(f, r, HK_SECT_MEMORY, "madv_free", &c->madv_free);
 	it = hk_facts_trial(f, r, HK_SECT_MEMORY, "fixed_noreplace", &c->fixed_noreplace);
 	if (c->fixed_noreplace.state == HK_FEAT_NO)
 		hk_item_warn(it, HK_MARK_WARN,
