@@ -31,6 +31,7 @@ struct hk_heap hk_heap_empty = {
 static pthread_mutex_t hk_heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_heap *hk_heap_all;
 static struct hk_heap *hk_heap_pool;
+static uint64_t hk_heap_nlive;		/* heaps owned by a thread */
 static pthread_mutex_t hk_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_superslab *hk_abandoned;
 /* Some abandoned superslab has dirty slices or idle slabs for the
@@ -233,8 +234,17 @@ static void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
 			continue;
 		}
 		hk_list_remove(h, s);
-		hk_superslab_slab_free(hk_ss_of(s), s, now);
+		/* To the front of the superslabs with room, as any release. */
+		hk_heap_slab_release(h, hk_ss_of(s), s);
 	}
+}
+
+/* Take ss off the abandoned list for h, under hk_abandoned_lock (so
+ * that under the lock, no owner means on the list). */
+static void hk_abandoned_take(struct hk_heap *h, struct hk_superslab *ss)
+{
+	hk_ss_unlink(&hk_abandoned, ss);
+	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
 }
 
 /* Take over an abandoned superslab: sort its slabs into our lists. */
@@ -242,7 +252,6 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 {
 	uint64_t now = hk_now_ms();
 
-	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
 	hk_ss_push(&h->ss, ss);
 	h->nss++;
 	/* Its dirty slices are ours to purge now. */
@@ -274,12 +283,20 @@ static bool hk_ss_has_room(const struct hk_superslab *ss, unsigned cls)
 	return ss->room[cls >> 6] >> (cls & 63) & 1;
 }
 
-/* Adopt an abandoned superslab: the first with a slab of cls with room
- * among the HK_RECLAIM_LOOK most recently abandoned (a bound on the
- * time under the lock), or (cls HK_NCLASS) the first of all. */
+static bool hk_ss_wanted(const struct hk_superslab *ss, unsigned cls, bool dirty)
+{
+	return (cls == HK_NCLASS || hk_ss_has_room(ss, cls)) &&
+	       (!dirty || ss->dirty_mask);
+}
+
+/* Adopt an abandoned superslab among the HK_RECLAIM_LOOK most recently
+ * abandoned (a bound on the time under the lock): the first with a slab
+ * of cls with room (any if cls is HK_NCLASS) and, if dirty, dirty free
+ * slices. */
 #define HK_RECLAIM_LOOK 64
 
-static struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls)
+static struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
+					    bool dirty)
 {
 	struct hk_superslab *ss;
 	unsigned n = 0;
@@ -288,25 +305,54 @@ static struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls)
 		return NULL;
 	pthread_mutex_lock(&hk_abandoned_lock);
 	ss = hk_abandoned;
-	while (ss && cls < HK_NCLASS && !hk_ss_has_room(ss, cls))
+	while (ss && !hk_ss_wanted(ss, cls, dirty))
 		ss = ++n < HK_RECLAIM_LOOK ? ss->next : NULL;
 	if (ss)
-		hk_ss_unlink(&hk_abandoned, ss);
+		hk_abandoned_take(h, ss);
 	pthread_mutex_unlock(&hk_abandoned_lock);
 	if (ss)
 		hk_heap_adopt(h, ss);
 	return ss;
 }
 
+/* A new slab in one of our superslabs with free slices (those that
+ * had slabs released lately come first); if dirty, over dirty slices in
+ * one of the first HK_REUSE_LOOK. */
+#define HK_REUSE_LOOK 8
+
+static struct hk_slab *hk_heap_carve(struct hk_heap *h, unsigned cls, bool dirty,
+				     struct hk_superslab **where)
+{
+	unsigned n = 0;
+
+	for (struct hk_superslab *ss = h->ss; ss && ss->free_mask; ss = ss->next) {
+		struct hk_slab *s = hk_superslab_slab_new(ss, cls, dirty);
+
+		if (s) {
+			*where = ss;
+			return s;
+		}
+		if (dirty && ++n == HK_REUSE_LOOK)
+			break;
+	}
+	return NULL;
+}
+
+/* Memory already faulted in first: dirty slices of ours, then of an
+ * abandoned superslab; then any free run of ours, of an abandoned
+ * superslab, of a new one. */
 static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 {
-	struct hk_superslab *ss;
-	struct hk_slab *s = NULL;
+	struct hk_superslab *ss = NULL;
+	struct hk_slab *s;
 
-	for (ss = h->ss; ss && ss->free_mask && !s; ss = s ? ss : ss->next)
-		s = hk_superslab_slab_new(ss, cls);
-	while (!s && (ss = hk_heap_reclaim(h, HK_NCLASS)) != NULL)
-		s = hk_superslab_slab_new(ss, cls);
+	s = hk_heap_carve(h, cls, true, &ss);
+	while (!s && (ss = hk_heap_reclaim(h, HK_NCLASS, true)) != NULL)
+		s = hk_superslab_slab_new(ss, cls, true);
+	if (!s)
+		s = hk_heap_carve(h, cls, false, &ss);
+	while (!s && (ss = hk_heap_reclaim(h, HK_NCLASS, false)) != NULL)
+		s = hk_superslab_slab_new(ss, cls, false);
 	if (!s) {
 		ss = hk_superslab_new();
 		if (!ss)
@@ -314,7 +360,8 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 		__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
 		hk_ss_push(&h->ss, ss);
 		h->nss++;
-		s = hk_superslab_slab_new(ss, cls);
+		h->dirty |= ss->dirty_mask != 0;
+		s = hk_superslab_slab_new(ss, cls, false);
 	}
 	if (!ss->free_mask)
 		hk_ss_to_tail(h, ss);
@@ -322,15 +369,28 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	return s;
 }
 
+/* Fewer superslabs than a live heap's share of them all (racy counts:
+ * a heuristic). */
+static bool hk_heap_below_share(const struct hk_heap *h)
+{
+	uint64_t all = __atomic_load_n(&hk_stats[HK_ST_SS_NEW], __ATOMIC_RELAXED) -
+		       __atomic_load_n(&hk_stats[HK_ST_SS_FREE], __ATOMIC_RELAXED);
+
+	return h->nss * __atomic_load_n(&hk_heap_nlive, __ATOMIC_RELAXED) < all;
+}
+
 /* A slab of cls with room, at the head of its list, when the list had
  * none.  An abandoned superslab with such a slab comes first: its
  * blocks (and pages already faulted in) are there to be used, and a
- * new slab carved while they wait would only add to the memory in use. */
+ * new slab carved while they wait would only add to the memory in use
+ * (mstress: threads that come and go).  But only while the heap holds
+ * less than its share: one that took them all would leave the threads
+ * starting with it (larson's) nothing but new superslabs. */
 static struct hk_slab *hk_heap_slab_more(struct hk_heap *h, unsigned cls)
 {
 	struct hk_slab *s;
 
-	while (hk_heap_reclaim(h, cls)) {
+	while (hk_heap_below_share(h) && hk_heap_reclaim(h, cls, false)) {
 		s = h->cur[cls];
 		if (s != &hk_slab_empty && hk_slab_refill(s))
 			return s;
@@ -362,8 +422,10 @@ static struct hk_heap *hk_heap_new(void)
 			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
 		}
 	}
-	if (h)
+	if (h) {
 		h->live = true;
+		__atomic_store_n(&hk_heap_nlive, hk_heap_nlive + 1, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_unlock(&hk_heap_lock);
 	if (!h)
 		return NULL;
@@ -407,7 +469,7 @@ static bool hk_heap_purge_orphan(struct hk_superslab *ss, bool force,
 			idle = true;
 	}
 	if (ss->dirty_mask && (force || hk_purge_due(ss->dirty_since, now)))
-		*total += hk_superslab_purge(ss);
+		*total += hk_superslab_purge(ss, force, now);
 	hk_ss_room(ss);
 	return idle || ss->dirty_mask != 0;
 }
@@ -527,7 +589,7 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 			continue;
 		}
 		if (ss->dirty_mask && (force || hk_purge_due(ss->dirty_since, now)))
-			total += hk_superslab_purge(ss);
+			total += hk_superslab_purge(ss, force, now);
 		dirty |= ss->dirty_mask != 0 || (ss->nslabs == 0 && h->nss > 1);
 	}
 	h->dirty = dirty;
@@ -576,9 +638,9 @@ static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 		hk_superslab_free(ss);
 		return;
 	}
-	__atomic_store_n(&ss->owner, NULL, __ATOMIC_RELEASE);
 	pthread_mutex_lock(&hk_abandoned_lock);
 	hk_ss_push(&hk_abandoned, ss);
+	__atomic_store_n(&ss->owner, NULL, __ATOMIC_RELEASE);
 	__atomic_store_n(&hk_abandoned_work, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&hk_abandoned_lock);
 }
@@ -604,6 +666,7 @@ void hk_heap_abandon(struct hk_heap *h)
 		hk_heap_set_cur(h, c, &hk_slab_empty);
 	pthread_mutex_lock(&hk_heap_lock);
 	h->live = false;
+	__atomic_store_n(&hk_heap_nlive, hk_heap_nlive - 1, __ATOMIC_RELAXED);
 	h->next_pool = hk_heap_pool;
 	hk_heap_pool = h;
 	pthread_mutex_unlock(&hk_heap_lock);

@@ -160,6 +160,7 @@ struct hk_superslab {
 	struct hk_heap *owner;		/* NULL while abandoned (atomic) */
 	uint64_t free_mask;		/* slices in no slab */
 	uint64_t dirty_mask;		/* free slices touched since their last purge */
+	uint64_t dirty_aged;		/* of those, the ones dirty since dirty_since */
 	uint64_t zero_mask;		/* free slices that read as zero */
 	uint32_t nslabs;
 	uint64_t dirty_since;		/* ms, hk_now_ms */
@@ -204,13 +205,17 @@ HK_INLINE struct hk_slab *hk_slab_at(struct hk_superslab *ss, const void *p)
 /* A new superslab from the OS layer, registered in the segment map. */
 struct hk_superslab *hk_superslab_new(void);
 void hk_superslab_free(struct hk_superslab *ss);
-/* A slab of class cls in ss, or NULL if no run of free slices fits. */
-struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls);
+/* A slab of class cls in ss, or NULL if no run of free slices fits
+ * (if dirty, none with dirty slices: memory already faulted in). */
+struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls,
+				      bool dirty);
 /* Give an empty slab's slices back to ss (dirty until purged). */
 void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
 			    uint64_t now);
-/* Purge the dirty free slices; returns the bytes purged. */
-size_t hk_superslab_purge(struct hk_superslab *ss);
+/* Purge the dirty free slices (all, or those dirty for the purge delay
+ * at least: ss is checked once dirty_since is due); returns the bytes
+ * purged. */
+size_t hk_superslab_purge(struct hk_superslab *ss, bool all, uint64_t now);
 
 /* ------------------------------------------------------------------ */
 /* segmap.c                                                            */

@@ -7,6 +7,12 @@
  * costs no page fault) and zero (read as zero: calloc skips memset).
  * New slabs prefer dirty slices, so a program that frees and allocates
  * keeps reusing the pages it already faulted in.
+ *
+ * Dirty slices are purged in generations: a check once dirty_since is
+ * due purges those already dirty when the generation began (dirty_aged)
+ * and starts the next with the rest, so a slice is purged after the
+ * delay (at most twice it), never just after it was released into a
+ * superslab whose older dirt came due.
  */
 #include <string.h>
 
@@ -29,7 +35,15 @@ struct hk_superslab *hk_superslab_new(void)
 	if (!fresh)
 		memset(ss, 0, HK_SS_HDR);
 	ss->free_mask = ~(uint64_t)1;	/* slice 0: the header */
-	ss->zero_mask = fresh ? ~(uint64_t)0 : 0;
+	if (fresh) {
+		ss->zero_mask = ~(uint64_t)0;
+	} else {
+		/* A chunk given back unpurged: its pages are likely still
+		 * there, to be reused first and purged if they are not. */
+		ss->dirty_mask = ss->free_mask;
+		ss->dirty_aged = ss->free_mask;
+		ss->dirty_since = hk_now_ms();
+	}
 	if (hk_segmap_set(ss, HK_SS_SIZE, (uintptr_t)ss | HK_SEG_SS) != 0) {
 		hk_os_chunk_free(ss, HK_SS_SIZE);
 		return NULL;
@@ -50,8 +64,9 @@ static uint64_t hk_run_mask(unsigned first, unsigned n)
 	return (n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
 }
 
-/* First run of n free slices, preferring one with dirty slices; -1. */
-static int hk_superslab_find(struct hk_superslab *ss, unsigned n)
+/* First run of n free slices, preferring one with dirty slices (only
+ * such a one if dirty); -1. */
+static int hk_superslab_find(struct hk_superslab *ss, unsigned n, bool dirty)
 {
 	int any = -1;
 
@@ -62,16 +77,17 @@ static int hk_superslab_find(struct hk_superslab *ss, unsigned n)
 			continue;
 		if (ss->dirty_mask & m)
 			return (int)i;
-		if (any < 0)
+		if (any < 0 && !dirty)
 			any = (int)i;
 	}
 	return any;
 }
 
-struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls)
+struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls,
+				      bool dirty)
 {
 	unsigned n = hk_class_span[cls];
-	int i = hk_superslab_find(ss, n);
+	int i = dirty && !ss->dirty_mask ? -1 : hk_superslab_find(ss, n, dirty);
 	char *base = (char *)ss;
 	struct hk_slab *s;
 	uint64_t m;
@@ -88,6 +104,7 @@ struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls)
 	memset(&ss->slab_of[i], i, n);
 	ss->free_mask &= ~m;
 	ss->dirty_mask &= ~m;
+	ss->dirty_aged &= ~m;
 	ss->zero_mask &= ~m;
 	ss->nslabs++;
 	hk_stat_add(HK_ST_SLAB_NEW, 1);
@@ -107,22 +124,22 @@ void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
 	/* The descriptor may later lie inside another slab's slices, where
 	 * the inline free reads it (hk_slab_at): it must hold no block. */
 	s->nbump = 0;
-	if (!ss->dirty_mask)
+	if (!s->zero)
+		t = m;
+	if (!ss->dirty_mask) {
 		ss->dirty_since = now;
-	ss->free_mask |= m;
-	if (s->zero) {
-		ss->dirty_mask |= t;
-		ss->zero_mask |= m & ~t;
-	} else {
-		ss->dirty_mask |= m;
+		ss->dirty_aged = t;
 	}
+	ss->free_mask |= m;
+	ss->dirty_mask |= t;
+	ss->zero_mask |= m & ~t;
 	if (--ss->nslabs == 0)
 		ss->empty_since = now;
 }
 
-size_t hk_superslab_purge(struct hk_superslab *ss)
+size_t hk_superslab_purge(struct hk_superslab *ss, bool all, uint64_t now)
 {
-	uint64_t d = ss->dirty_mask;
+	uint64_t d = all ? ss->dirty_mask : ss->dirty_mask & ss->dirty_aged;
 	size_t total = 0;
 
 	while (d) {
@@ -141,7 +158,9 @@ size_t hk_superslab_purge(struct hk_superslab *ss)
 		}
 		d &= ~hk_run_mask(i, j - i);
 	}
-	ss->dirty_mask = 0;
+	ss->dirty_mask &= all ? 0 : ~ss->dirty_aged;
+	ss->dirty_aged = ss->dirty_mask;
+	ss->dirty_since = now;
 	hk_stat_add(HK_ST_PURGED, (int64_t)total);
 	return total;
 }
