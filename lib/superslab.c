@@ -68,19 +68,20 @@ static uint64_t hk_run_mask(unsigned first, unsigned n)
  * such a one if dirty); -1. */
 static int hk_superslab_find(struct hk_superslab *ss, unsigned n, bool dirty)
 {
-	int any = -1;
+	uint64_t free = ss->free_mask, runs = free;
+	uint64_t near = ss->dirty_mask;
 
-	for (unsigned i = 0; i + n <= HK_SLICES; i++) {
-		uint64_t m = hk_run_mask(i, n);
-
-		if ((ss->free_mask & m) != m)
-			continue;
-		if (ss->dirty_mask & m)
-			return (int)i;
-		if (any < 0 && !dirty)
-			any = (int)i;
+	/* Bit i of runs: slices i..i+n-1 are free (the shifts bring in
+	 * zeros, so no run passes the end); of near: one of them is dirty. */
+	for (unsigned k = 1; k < n; k++) {
+		runs &= free >> k;
+		near |= ss->dirty_mask >> k;
 	}
-	return any;
+	if (runs & near)
+		return __builtin_ctzll(runs & near);
+	if (dirty || !runs)
+		return -1;
+	return __builtin_ctzll(runs);
 }
 
 struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls,
