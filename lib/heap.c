@@ -338,16 +338,30 @@ static struct hk_slab *hk_heap_carve(struct hk_heap *h, unsigned cls, bool dirty
 	return NULL;
 }
 
+/* One superslab more would leave h within a live heap's share of them
+ * all (racy counts: a heuristic).  A heap short of a slab takes an
+ * abandoned superslab for its class or its dirty slices only then: one
+ * that took them all would leave the threads starting with it (larson's)
+ * nothing but new superslabs, and frees outside its hot superslab. */
+static bool hk_heap_within_share(const struct hk_heap *h)
+{
+	uint64_t all = __atomic_load_n(&hk_stats[HK_ST_SS_NEW], __ATOMIC_RELAXED) -
+		       __atomic_load_n(&hk_stats[HK_ST_SS_FREE], __ATOMIC_RELAXED);
+
+	return (h->nss + 1) * __atomic_load_n(&hk_heap_nlive, __ATOMIC_RELAXED) <= all;
+}
+
 /* Memory already faulted in first: dirty slices of ours, then of an
- * abandoned superslab; then any free run of ours, of an abandoned
- * superslab, of a new one. */
+ * abandoned superslab (within our share); then any free run of ours, of
+ * an abandoned superslab, of a new one. */
 static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 {
 	struct hk_superslab *ss = NULL;
 	struct hk_slab *s;
 
 	s = hk_heap_carve(h, cls, true, &ss);
-	while (!s && (ss = hk_heap_reclaim(h, HK_NCLASS, true)) != NULL)
+	while (!s && hk_heap_within_share(h) &&
+	       (ss = hk_heap_reclaim(h, HK_NCLASS, true)) != NULL)
 		s = hk_superslab_slab_new(ss, cls, true);
 	if (!s)
 		s = hk_heap_carve(h, cls, false, &ss);
@@ -369,28 +383,16 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	return s;
 }
 
-/* Fewer superslabs than a live heap's share of them all (racy counts:
- * a heuristic). */
-static bool hk_heap_below_share(const struct hk_heap *h)
-{
-	uint64_t all = __atomic_load_n(&hk_stats[HK_ST_SS_NEW], __ATOMIC_RELAXED) -
-		       __atomic_load_n(&hk_stats[HK_ST_SS_FREE], __ATOMIC_RELAXED);
-
-	return h->nss * __atomic_load_n(&hk_heap_nlive, __ATOMIC_RELAXED) < all;
-}
-
 /* A slab of cls with room, at the head of its list, when the list had
  * none.  An abandoned superslab with such a slab comes first: its
  * blocks (and pages already faulted in) are there to be used, and a
  * new slab carved while they wait would only add to the memory in use
- * (mstress: threads that come and go).  But only while the heap holds
- * less than its share: one that took them all would leave the threads
- * starting with it (larson's) nothing but new superslabs. */
+ * (mstress: threads that come and go); within our share. */
 static struct hk_slab *hk_heap_slab_more(struct hk_heap *h, unsigned cls)
 {
 	struct hk_slab *s;
 
-	while (hk_heap_below_share(h) && hk_heap_reclaim(h, cls, false)) {
+	while (hk_heap_within_share(h) && hk_heap_reclaim(h, cls, false)) {
 		s = h->cur[cls];
 		if (s != &hk_slab_empty && hk_slab_refill(s))
 			return s;
