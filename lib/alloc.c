@@ -47,10 +47,17 @@ static struct hk_large *hk_large_of(void *p, uintptr_t seg, const char *fn)
 
 void hk_free_general(void *p, const char *fn)
 {
-	uintptr_t seg = hk_segmap_get(p);
 	struct hk_superslab *ss = hk_ss_of(p);
 	struct hk_heap *h = hk_tls_heap;
+	uintptr_t seg;
 
+	/* Ours for sure (h->own holds only what h owns): no segment map. */
+	if (HK_LIKELY(h->own[hk_own_slot(ss)] == (uintptr_t)ss)) {
+		h->hot = (uintptr_t)ss;
+		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
+		return;
+	}
+	seg = hk_segmap_get(p);
 	if (HK_LIKELY(seg & HK_SEG_SS)) {
 		if (ss->owner == h) {
 			/* The next frees likely land here too: make it the

@@ -26,6 +26,7 @@ struct hk_heap hk_heap_empty = {
 	.hot = 1,
 	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
+	.own = { [0 ... HK_OWN - 1] = 1 },
 };
 
 static pthread_mutex_t hk_heap_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -130,6 +131,15 @@ static void hk_ss_push(struct hk_superslab **head, struct hk_superslab *ss)
 	*head = ss;
 }
 
+/* h takes ss (new or adopted): first in its list, and in own[]. */
+static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
+{
+	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
+	hk_ss_push(&h->ss, ss);
+	h->nss++;
+	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
+}
+
 /* Superslabs with free slices stay in front of the full ones. */
 static void hk_ss_to_tail(struct hk_heap *h, struct hk_superslab *ss)
 {
@@ -180,11 +190,11 @@ static void hk_heap_drain(struct hk_heap *h)
 /* ---- slabs in and out of the heap ---------------------------------- */
 
 static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
-				 struct hk_slab *s)
+				 struct hk_slab *s, uint64_t now)
 {
 	bool was_full = ss->free_mask == 0;
 
-	hk_superslab_slab_free(ss, s, hk_now_ms());
+	hk_superslab_slab_free(ss, s, now);
 	h->dirty = true;
 	if (was_full && ss != h->ss) {
 		hk_ss_unlink(&h->ss, ss);
@@ -194,51 +204,72 @@ static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 
 static void hk_heap_tick(struct hk_heap *h);
 
+/* Slabs that empty stay in their class list, so that a class that
+ * empties and fills again (a working set that breathes) does not give
+ * its slabs back and set them up again each time; the purge tick
+ * releases those that stayed empty for the purge delay, and a heap that
+ * runs out of slices releases them all first (hk_heap_slab_new), so
+ * that the kept slabs never make the heap map more memory.  The bound,
+ * in slices (16 MiB), limits what a heap holds back from the other
+ * threads and keeps the tick's walk of the list short. */
+#define HK_IDLE_MAX 512
+
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s)
 {
 	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
 	if (s->used == 0) {
-		/* A class's only slab stays when it empties, so that a class
-		 * that empties and fills again does not give it back each
-		 * time; the purge tick releases it once it stayed empty for
-		 * the purge delay. */
-		if (h->cur[s->cls] == s && !s->next) {
-			s->idle_since = hk_now_ms();
+		if (s->in_idle || h->nidle + s->span <= HK_IDLE_MAX) {
+			s->idle_since = 0;
+			if (!s->in_idle) {
+				s->in_idle = 1;
+				s->idle_next = h->idle;
+				h->idle = s;
+				h->nidle += s->span;
+			}
 			h->dirty = true;
 		} else {
 			hk_list_remove(h, s);
-			hk_heap_slab_release(h, ss, s);
+			hk_heap_slab_release(h, ss, s, hk_now_ms());
 		}
 	}
 	/* Last: the tick may release slabs, s among them. */
 	hk_heap_tick(h);
 }
 
-/* Release the empty slabs kept as their class's only one. */
+/* Walk the idle list: drop the slabs in use again, stamp the newly
+ * emptied, release those empty for the purge delay (force: all). */
 static void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
 {
-	for (unsigned c = 0; c < HK_NCLASS; c++) {
-		struct hk_slab *s = h->cur[c];
+	struct hk_slab **pp = &h->idle, *s;
 
-		if (s == &hk_slab_empty || s->used != 0 || s->next)
-			continue;
-		if (!force && !hk_purge_due(s->idle_since, now)) {
+	while ((s = *pp) != NULL) {
+		if (s->used == 0 && !force &&
+		    (!s->idle_since || !hk_purge_due(s->idle_since, now))) {
+			if (!s->idle_since)
+				s->idle_since = now;
 			h->dirty = true;
+			pp = &s->idle_next;
 			continue;
 		}
-		hk_list_remove(h, s);
-		hk_superslab_slab_free(hk_ss_of(s), s, now);
+		*pp = s->idle_next;
+		s->in_idle = 0;
+		/* Unused since idle_since: so are its slices, and the
+		 * superslab if it empties. */
+		if (s->used == 0) {
+			hk_list_remove(h, s);
+			hk_heap_slab_release(h, hk_ss_of(s), s,
+					     s->idle_since ? s->idle_since : now);
+		}
+		h->nidle -= s->span;
 	}
 }
 
 /* Take over an abandoned superslab: sort its slabs into our lists. */
 static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 {
-	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
-	hk_ss_push(&h->ss, ss);
-	h->nss++;
+	hk_heap_take_ss(h, ss);
 	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
 
@@ -247,7 +278,7 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 		hk_slab_collect(s);
 		s->used &= ~HK_SLAB_FULL;
 		if (s->used == 0)
-			hk_heap_slab_release(h, ss, s);
+			hk_heap_slab_release(h, ss, s, hk_now_ms());
 		else if (hk_slab_refill(s) || !hk_slab_try_full(s))
 			hk_list_push(h, s);
 	}
@@ -270,22 +301,36 @@ static struct hk_superslab *hk_heap_reclaim(struct hk_heap *h)
 	return ss;
 }
 
-static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
+/* A slab of class cls in the superslabs h owns (NULL if none has room);
+ * *ssp: where it is. */
+static struct hk_slab *hk_heap_slab_owned(struct hk_heap *h, unsigned cls,
+					  struct hk_superslab **ssp)
 {
 	struct hk_superslab *ss;
 	struct hk_slab *s = NULL;
 
 	for (ss = h->ss; ss && ss->free_mask && !s; ss = s ? ss : ss->next)
 		s = hk_superslab_slab_new(ss, cls);
+	*ssp = ss;
+	return s;
+}
+
+static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
+{
+	struct hk_superslab *ss;
+	struct hk_slab *s = hk_heap_slab_owned(h, cls, &ss);
+
+	if (!s && h->nidle) {
+		hk_heap_release_idle(h, true, hk_now_ms());
+		s = hk_heap_slab_owned(h, cls, &ss);
+	}
 	while (!s && (ss = hk_heap_reclaim(h)) != NULL)
 		s = hk_superslab_slab_new(ss, cls);
 	if (!s) {
 		ss = hk_superslab_new();
 		if (!ss)
 			return NULL;
-		__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
-		hk_ss_push(&h->ss, ss);
-		h->nss++;
+		hk_heap_take_ss(h, ss);
 		s = hk_superslab_slab_new(ss, cls);
 	}
 	if (!ss->free_mask)
@@ -310,6 +355,8 @@ static struct hk_heap *hk_heap_new(void)
 		if (h) {
 			for (unsigned c = 0; c < HK_NCLASS; c++)
 				hk_heap_set_cur(h, c, &hk_slab_empty);
+			for (unsigned i = 0; i < HK_OWN; i++)
+				h->own[i] = 1;
 			h->hot = 1;
 			h->next_all = hk_heap_all;
 			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
@@ -404,6 +451,8 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 			h->nss--;
 			if (h->hot == (uintptr_t)ss)
 				h->hot = h->ss ? (uintptr_t)h->ss : 1;
+			if (h->own[hk_own_slot(ss)] == (uintptr_t)ss)
+				h->own[hk_own_slot(ss)] = 1;
 			hk_superslab_free(ss);
 			total += HK_SS_SIZE;
 			continue;
@@ -444,7 +493,7 @@ static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss)
 			continue;
 		hk_slab_collect(s);
 		if (hk_slab_used(s) == 0)
-			hk_heap_slab_release(h, ss, s);
+			hk_heap_slab_release(h, ss, s, hk_now_ms());
 	}
 	if (ss->nslabs == 0) {
 		hk_superslab_free(ss);
@@ -466,7 +515,13 @@ void hk_heap_abandon(struct hk_heap *h)
 	if (h == &hk_heap_empty || !h->live)
 		return;
 	h->hot = 1;
+	for (unsigned i = 0; i < HK_OWN; i++)
+		h->own[i] = 1;
 	hk_heap_drain(h);
+	for (struct hk_slab *s = h->idle; s; s = s->idle_next)
+		s->in_idle = 0;
+	h->idle = NULL;
+	h->nidle = 0;
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;
 		ss->next = NULL;

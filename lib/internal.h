@@ -70,10 +70,15 @@ struct __attribute__((aligned(128))) hk_slab {
 	struct hk_slab *next;		/* heap's list of the class */
 	struct hk_slab *prev;
 	struct hk_slab *delayed_next;	/* heap's atomic stack of notices */
-	uint64_t idle_since;		/* ms: empty and kept as its class's only slab */
+	/* Emptied by the owner and kept in its class list for reuse: the
+	 * heap's idle list, and since when (ms; 0 until the next purge tick
+	 * stamps it, so that a free never reads the clock). */
+	struct hk_slab *idle_next;
+	uint64_t idle_since;
 	uint8_t slice;			/* first slice */
 	uint8_t span;			/* slices */
 	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
+	uint8_t in_idle;		/* on its owner heap's idle list */
 };
 
 _Static_assert(sizeof(struct hk_slab) == 128, "a descriptor is 128 bytes");
@@ -248,6 +253,7 @@ void hk_segmap_fork_child(void);
 /* ------------------------------------------------------------------ */
 #define HK_DIRECT 65		/* entries of hk_class_small */
 #define HK_DIRECT_MAX 1024	/* the largest size direct[] serves */
+#define HK_OWN 16		/* entries of hk_heap.own */
 
 struct hk_heap {
 	/* A superslab this heap owns (1 if none): a free into it needs no
@@ -258,7 +264,13 @@ struct hk_heap {
 	 * so that malloc needs no class lookup; hk_heap_set_cur keeps both. */
 	struct hk_slab *direct[HK_DIRECT];
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
+	/* Superslabs this heap owns, by address (hk_own_slot; 1 if none):
+	 * a free into one needs no segment map lookup.  Direct-mapped, so
+	 * it may miss one the heap owns, but holds none it does not. */
+	uintptr_t own[HK_OWN];
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
+	struct hk_slab *idle;		/* emptied slabs kept for reuse */
+	uint32_t nidle;			/* their slices */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
 	struct hk_heap *next_all;	/* every heap ever made */
 	struct hk_heap *next_pool;	/* heaps of exited threads */
@@ -267,6 +279,11 @@ struct hk_heap {
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
 };
+
+HK_INLINE unsigned hk_own_slot(const struct hk_superslab *ss)
+{
+	return (unsigned)((uintptr_t)ss >> HK_SS_SHIFT) % HK_OWN;
+}
 
 extern HK_TLS struct hk_heap *hk_tls_heap;
 extern struct hk_heap hk_heap_empty;
