@@ -211,8 +211,12 @@ static void hk_heap_tick(struct hk_heap *h);
  * runs out of slices releases them all first (hk_heap_slab_new), so
  * that the kept slabs never make the heap map more memory.  The bound,
  * in slices (16 MiB), limits what a heap holds back from the other
- * threads and keeps the tick's walk of the list short. */
+ * threads and keeps the tick's walk of the list short; and when memory
+ * runs short (malloc_trim, or no new superslab) hk_pressure asks every
+ * heap to release what it keeps at its next slow path. */
 #define HK_IDLE_MAX 512
+
+static uint32_t hk_pressure;
 
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s)
@@ -315,10 +319,38 @@ static struct hk_slab *hk_heap_slab_owned(struct hk_heap *h, unsigned cls,
 	return s;
 }
 
+/* An idle slab of another class over as many slices as cls needs, set
+ * up again for cls: memory already touched, and no search for slices. */
+static struct hk_slab *hk_heap_idle_take(struct hk_heap *h, unsigned cls)
+{
+	struct hk_slab **pp = &h->idle, *s;
+
+	while ((s = *pp) != NULL) {
+		if (s->used == 0 && s->span == hk_class_span[cls])
+			break;
+		pp = &s->idle_next;
+	}
+	if (!s)
+		return NULL;
+	*pp = s->idle_next;
+	s->in_idle = 0;
+	h->nidle -= s->span;
+	hk_list_remove(h, s);
+	hk_slab_init(s, s->start, (char *)hk_ss_of(s) +
+		     ((size_t)(s->slice + s->span) << HK_SLICE_SHIFT), cls, false);
+	return s;
+}
+
 static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 {
 	struct hk_superslab *ss;
-	struct hk_slab *s = hk_heap_slab_owned(h, cls, &ss);
+	struct hk_slab *s = hk_heap_idle_take(h, cls);
+
+	if (s) {
+		h->hot = (uintptr_t)hk_ss_of(s);
+		return s;
+	}
+	s = hk_heap_slab_owned(h, cls, &ss);
 
 	if (!s && h->nidle) {
 		hk_heap_release_idle(h, true, hk_now_ms());
@@ -328,8 +360,10 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 		s = hk_superslab_slab_new(ss, cls);
 	if (!s) {
 		ss = hk_superslab_new();
-		if (!ss)
+		if (!ss) {
+			__atomic_fetch_add(&hk_pressure, 1, __ATOMIC_RELAXED);
 			return NULL;
+		}
 		hk_heap_take_ss(h, ss);
 		s = hk_superslab_slab_new(ss, cls);
 	}
@@ -375,9 +409,14 @@ static struct hk_heap *hk_heap_new(void)
 
 static void hk_heap_tick(struct hk_heap *h)
 {
+	uint32_t pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
+
 	if (__atomic_load_n(&h->delayed, __ATOMIC_RELAXED))
 		hk_heap_drain(h);
-	if (++h->slow >= 64) {
+	if (HK_UNLIKELY(h->pressure != pressure)) {
+		h->pressure = pressure;
+		hk_heap_purge(h, true);
+	} else if (++h->slow >= 64) {
 		h->slow = 0;
 		if (h->dirty)
 			hk_heap_purge(h, false);
@@ -470,8 +509,11 @@ size_t hk_heap_trim_all(void)
 	struct hk_heap *h = hk_tls_heap;
 	size_t total = 0;
 
-	if (h != &hk_heap_empty)
+	__atomic_fetch_add(&hk_pressure, 1, __ATOMIC_RELAXED);
+	if (h != &hk_heap_empty) {
+		h->pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
 		total += hk_heap_purge(h, true);
+	}
 	/* Abandoned superslabs have no owner to race with but the lock. */
 	pthread_mutex_lock(&hk_abandoned_lock);
 	for (struct hk_superslab *ss = hk_abandoned; ss; ss = ss->next)
