@@ -140,6 +140,18 @@ static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
 	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
 }
 
+/* h gives ss up (to be freed): every path that does must come here,
+ * so that neither hot nor own[] ever names a superslab h does not own. */
+static void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
+{
+	hk_ss_unlink(&h->ss, ss);
+	h->nss--;
+	if (h->hot == (uintptr_t)ss)
+		h->hot = h->ss ? (uintptr_t)h->ss : 1;
+	if (h->own[hk_own_slot(ss)] == (uintptr_t)ss)
+		h->own[hk_own_slot(ss)] = 1;
+}
+
 /* Superslabs with free slices stay in front of the full ones. */
 static void hk_ss_to_tail(struct hk_heap *h, struct hk_superslab *ss)
 {
@@ -486,12 +498,7 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 		next = ss->next;
 		if (ss->nslabs == 0 && h->nss > 1 &&
 		    (force || hk_purge_due(ss->empty_since, now))) {
-			hk_ss_unlink(&h->ss, ss);
-			h->nss--;
-			if (h->hot == (uintptr_t)ss)
-				h->hot = h->ss ? (uintptr_t)h->ss : 1;
-			if (h->own[hk_own_slot(ss)] == (uintptr_t)ss)
-				h->own[hk_own_slot(ss)] = 1;
+			hk_heap_drop_ss(h, ss);
 			hk_superslab_free(ss);
 			total += HK_SS_SIZE;
 			continue;
