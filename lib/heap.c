@@ -492,7 +492,14 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 	bool dirty = false;
 
 	h->dirty = false;
-	hk_heap_release_idle(h, force, now);
+	/* The walk touches every idle descriptor: twice per purge delay is
+	 * often enough to stamp and release them in time. */
+	if (force || now - h->idle_walk >= hk_purge_delay / 2) {
+		h->idle_walk = now;
+		hk_heap_release_idle(h, force, now);
+	} else if (h->idle) {
+		h->dirty = true;
+	}
 	dirty = h->dirty;
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;
