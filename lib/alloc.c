@@ -51,19 +51,17 @@ void hk_free_general(void *p, const char *fn)
 	struct hk_heap *h = hk_tls_heap;
 	uintptr_t seg;
 
-	/* Ours for sure (h->own holds only what h owns): no segment map. */
+	/* Ours for sure (a block beyond its slab's first slice, or a bad
+	 * pointer): no segment map. */
 	if (HK_LIKELY(h->own[hk_own_slot(ss)] == (uintptr_t)ss)) {
-		h->hot = (uintptr_t)ss;
 		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
 		return;
 	}
 	seg = hk_segmap_get(p);
 	if (HK_LIKELY(seg & HK_SEG_SS)) {
 		if (ss->owner == h) {
-			/* The next frees likely land here too: make it the
-			 * heap's hot superslab (it owns ss, so it never goes
-			 * stale: hk_heap_purge resets it before freeing ss). */
-			h->hot = (uintptr_t)ss;
+			/* The next frees likely land here too. */
+			h->own[hk_own_slot(ss)] = (uintptr_t)ss;
 			hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
 		} else {
 			hk_free_remote(ss, hk_slab_of(ss, p), p, fn);

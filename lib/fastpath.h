@@ -67,8 +67,8 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 	return hk_heap_malloc_slow(size);
 }
 
-/* Every free but the owner's into its hot superslab: segment map
- * lookup, large objects, other threads' blocks, bad pointers. */
+/* Every free but the owner's into a superslab in its own[]: segment
+ * map lookup, large objects, other threads' blocks, bad pointers. */
 void hk_free_general(void *p, const char *fn);
 
 /* Push p, a valid block of s in ss, which the calling thread's heap h
@@ -97,7 +97,8 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 	hk_free_push(h, ss, s, p);
 }
 
-/* Into the hot superslab, the slab found without slab_of (hk_slab_at);
+/* Into a superslab in the heap's own[], the slab found without slab_of
+ * (hk_slab_at);
  * anything the test refuses (a block beyond its slab's first slice, a
  * double free, a bad pointer) takes hk_free_general, which decides. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
@@ -105,7 +106,7 @@ HK_INLINE void hk_fast_free(void *p, const char *fn)
 	struct hk_heap *h = hk_tls_heap;
 	struct hk_superslab *ss = hk_ss_of(p);
 
-	if (HK_LIKELY((uintptr_t)ss == h->hot)) {
+	if (HK_LIKELY((uintptr_t)ss == h->own[hk_own_slot(ss)])) {
 		struct hk_slab *s = hk_slab_at(ss, p);
 
 		if (HK_LIKELY(hk_free_ok(s, p))) {

@@ -256,18 +256,17 @@ void hk_segmap_fork_child(void);
 #define HK_OWN 16		/* entries of hk_heap.own */
 
 struct hk_heap {
-	/* A superslab this heap owns (1 if none): a free into it needs no
-	 * segment map lookup and no owner test.  Only the owner frees or
-	 * abandons its superslabs, so it is never stale. */
-	uintptr_t hot;
+	/* Superslabs this heap owns, by address (hk_own_slot; 1 if none): a
+	 * free into one needs no segment map lookup and no owner test.
+	 * Direct-mapped, so it may miss one the heap owns (the last one
+	 * freed into or allocated from wins), but it never names one the
+	 * heap does not own: only the owner frees or abandons its
+	 * superslabs, and it clears the entry first (hk_heap_drop_ss). */
+	uintptr_t own[HK_OWN];
 	/* cur[] by (size + 15) >> 4 for sizes up to 1024 (hk_class_small),
 	 * so that malloc needs no class lookup; hk_heap_set_cur keeps both. */
 	struct hk_slab *direct[HK_DIRECT];
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
-	/* Superslabs this heap owns, by address (hk_own_slot; 1 if none):
-	 * a free into one needs no segment map lookup.  Direct-mapped, so
-	 * it may miss one the heap owns, but holds none it does not. */
-	uintptr_t own[HK_OWN];
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_slab *idle;		/* emptied slabs kept for reuse */
 	uint32_t nidle;			/* their slices */
