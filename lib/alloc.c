@@ -17,7 +17,9 @@ void hk_bad_free(const char *fn, void *p)
 {
 	uintptr_t seg = hk_segmap_get(p);
 
-	if ((seg & HK_SEG_SS) && hk_slab_is_block(hk_slab_of(hk_ss_of(p), p), p) &&
+	/* A slab that emptied may hand its blocks out from the start again:
+	 * a block freed before that is beyond the bump pointer, still keyed. */
+	if ((seg & HK_SEG_SS) && hk_slab_is_slot(hk_slab_of(hk_ss_of(p), p), p) &&
 	    hk_block_is_free(p))
 		hk_fatal("%s(): double free detected: %p", fn, p);
 	if ((seg & HK_SEG_LARGE) && ((struct hk_large *)(seg & ~(uintptr_t)HK_SEG_KINDS))->user == NULL)

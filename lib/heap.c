@@ -233,6 +233,17 @@ void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
 	if (s->used == 0) {
+		/* Behind the head of its class: its blocks came back in any
+		 * order, so hand them out from the start again, in address
+		 * order, rather than down a free list that jumps through cold
+		 * blocks.  The head keeps its list: the blocks freed last are
+		 * still in cache. */
+		if (h->cur[s->cls] != s) {
+			s->free = NULL;
+			s->bump = s->start;
+			s->nbump = 0;
+			s->zero = 0;
+		}
 		if (s->in_idle || h->nidle + s->span <= HK_IDLE_MAX) {
 			s->idle_since = 0;
 			if (!s->in_idle) {

@@ -88,19 +88,32 @@ HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
 	return s->used & ~HK_SLAB_FULL;
 }
 
-/* Is p the start of a block of s that was handed out at least once?  The
- * division-free test of divisibility (Granlund and Montgomery): off is a
- * multiple k of odd << shift iff (off * inv) rotated right by shift is at
- * most UINT64_MAX / block, and then it is k itself; so one compare with
- * the count of blocks ever handed out tests both divisibility and
- * range (nbump <= blocks in the slab <= UINT64_MAX / block). */
-HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
+/* The index of p in s if p is the start of a block, else a number
+ * beyond any slab's blocks.  The division-free test of divisibility
+ * (Granlund and Montgomery): off is a multiple k of odd << shift iff
+ * (off * inv) rotated right by shift is at most UINT64_MAX / block, and
+ * then it is k itself. */
+HK_INLINE uint64_t hk_slab_index(const struct hk_slab *s, const void *p)
 {
 	uint64_t off = (uintptr_t)p - (uintptr_t)s->start;
 	uint64_t q = off * s->inv;
 
-	q = q >> s->shift | q << ((64 - s->shift) & 63);
-	return q < s->nbump;
+	return q >> s->shift | q << ((64 - s->shift) & 63);
+}
+
+/* Is p the start of a block of s handed out since the slab was last
+ * reset (hk_heap_free_slow)?  One compare tests both divisibility and
+ * range (nbump <= blocks in the slab <= UINT64_MAX / block). */
+HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
+{
+	return hk_slab_index(s, p) < s->nbump;
+}
+
+/* Is p the start of any block of s, handed out or not? */
+HK_INLINE bool hk_slab_is_slot(const struct hk_slab *s, const void *p)
+{
+	return s->block &&
+	       hk_slab_index(s, p) < (uint64_t)(s->end - s->start) / s->block;
 }
 
 /* The per-process secret of the free-list encoding. */

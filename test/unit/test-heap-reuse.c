@@ -4,14 +4,18 @@
  * releases them, in this thread at once and in the others at their next
  * slow path; and the table of owned superslabs the inline free trusts
  * (own[]) never names one the heap gave up, even after the addresses
- * went back to the OS and came out again as large objects. */
+ * went back to the OS and came out again as large objects.  A slab
+ * that empties behind its class's head hands its blocks out from the
+ * start again: a double free of one of them is still caught. */
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "hakmem.h"
 #include "internal.h"
 #include "tap.h"
+#include "../badinput/child.h"
 
 #define N 3000
 static void *blk[N];
@@ -55,6 +59,20 @@ static int own_true(const struct hk_heap *h)
 	return 1;
 }
 
+/* A full slab becomes its class's head at its first free: blk[0]'s
+ * slab, freed first but emptied last, is no longer the head then, and
+ * drops its free list for the bump pointer. */
+static int free_twice(void *arg)
+{
+	(void)arg;
+	fill(100, N);
+	for (int i = 1; i < N; i++)
+		hk_free(blk[i]);
+	hk_free(blk[0]);
+	hk_free(blk[0]);
+	return 0;
+}
+
 static pthread_barrier_t step;
 static size_t other_idle;
 
@@ -84,7 +102,9 @@ int main(void)
 	int ok;
 	pthread_t t;
 
-	tap_plan(7);
+	struct hk_child c;
+
+	tap_plan(8);
 	ok = fill(100, N);
 	empty(N);
 	made = slabs_made();
@@ -142,5 +162,8 @@ int main(void)
 		hk_free(large[i]);
 	ok &= own_true(h);
 	tap_ok(ok, "large objects over released superslabs free cleanly");
+	hk_child(free_twice, NULL, 30, &c);
+	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
+	       "a double free into a slab reset to its bump pointer is caught ('%s')", c.line);
 	return tap_done();
 }
