@@ -53,8 +53,9 @@ void hk_free_general(void *p, const char *fn)
 	struct hk_heap *h = hk_tls_heap;
 	uintptr_t seg;
 
-	/* Ours for sure (a block beyond its slab's first slice, or a bad
-	 * pointer): no segment map. */
+	/* A superslab in own[] is ours for sure: no segment map.  What comes
+	 * here from one: a block beyond its slab's first slice, a double
+	 * free, a bad pointer. */
 	if (HK_LIKELY(h->own[hk_own_slot(ss)] == (uintptr_t)ss)) {
 		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
 		return;

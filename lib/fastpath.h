@@ -98,9 +98,9 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 }
 
 /* Into a superslab in the heap's own[], the slab found without slab_of
- * (hk_slab_at);
- * anything the test refuses (a block beyond its slab's first slice, a
- * double free, a bad pointer) takes hk_free_general, which decides. */
+ * (hk_slab_at); anything the test refuses (a block beyond its slab's
+ * first slice, a double free, a bad pointer) takes hk_free_general,
+ * which decides. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_heap *h = hk_tls_heap;

@@ -369,7 +369,6 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	if (s)
 		return s;
 	s = hk_heap_slab_owned(h, cls, &ss);
-
 	if (!s && h->nidle) {
 		hk_heap_release_idle(h, true, hk_now_ms());
 		s = hk_heap_slab_owned(h, cls, &ss);
