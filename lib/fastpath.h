@@ -97,7 +97,7 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 	hk_free_push(h, ss, s, p);
 }
 
-/* Into a superslab in the heap's own[], the slab found without slab_of
+/* Into the hot superslab or one in own[], the slab found without slab_of
  * (hk_slab_at); anything the test refuses (a block beyond its slab's
  * first slice, a double free, a bad pointer) takes hk_free_general,
  * which decides. */
@@ -106,7 +106,8 @@ HK_INLINE void hk_fast_free(void *p, const char *fn)
 	struct hk_heap *h = hk_tls_heap;
 	struct hk_superslab *ss = hk_ss_of(p);
 
-	if (HK_LIKELY((uintptr_t)ss == h->own[hk_own_slot(ss)])) {
+	if (HK_LIKELY((uintptr_t)ss == h->hot ||
+		      (uintptr_t)ss == h->own[hk_own_slot(ss)])) {
 		struct hk_slab *s = hk_slab_at(ss, p);
 
 		if (HK_LIKELY(hk_free_ok(s, p))) {

@@ -23,6 +23,7 @@
 HK_TLS struct hk_heap *hk_tls_heap = &hk_heap_empty;
 struct hk_slab hk_slab_empty;
 struct hk_heap hk_heap_empty = {
+	.hot = 1,
 	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
 	.own = { [0 ... HK_OWN - 1] = 1 },
@@ -140,11 +141,13 @@ static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
 }
 
 /* h gives ss up (to be freed): every path that does must come here,
- * so that own[] never names a superslab h does not own. */
+ * so that neither hot nor own[] ever names a superslab h does not own. */
 static void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
 	hk_ss_unlink(&h->ss, ss);
 	h->nss--;
+	if (h->hot == (uintptr_t)ss)
+		h->hot = h->ss ? (uintptr_t)h->ss : 1;
 	if (h->own[hk_own_slot(ss)] == (uintptr_t)ss)
 		h->own[hk_own_slot(ss)] = 1;
 }
@@ -366,8 +369,10 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	struct hk_superslab *ss;
 	struct hk_slab *s = hk_heap_idle_take(h, cls);
 
-	if (s)
+	if (s) {
+		h->hot = (uintptr_t)hk_ss_of(s);
 		return s;
+	}
 	s = hk_heap_slab_owned(h, cls, &ss);
 	if (!s && h->nidle) {
 		hk_heap_release_idle(h, true, hk_now_ms());
@@ -386,6 +391,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	}
 	if (!ss->free_mask)
 		hk_ss_to_tail(h, ss);
+	h->hot = (uintptr_t)ss;
 	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
 	return s;
 }
@@ -408,6 +414,7 @@ static struct hk_heap *hk_heap_new(void)
 				hk_heap_set_cur(h, c, &hk_slab_empty);
 			for (unsigned i = 0; i < HK_OWN; i++)
 				h->own[i] = 1;
+			h->hot = 1;
 			h->next_all = hk_heap_all;
 			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
 		}
@@ -574,6 +581,7 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
+	h->hot = 1;
 	for (unsigned i = 0; i < HK_OWN; i++)
 		h->own[i] = 1;
 	hk_heap_drain(h);
