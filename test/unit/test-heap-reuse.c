@@ -44,16 +44,21 @@ static void empty(int n)
 		hk_free(blk[i]);
 }
 
-/* Every entry of own[] names a superslab h owns (1: none). */
+static int owned(const struct hk_heap *h, uintptr_t e)
+{
+	struct hk_superslab *ss = (struct hk_superslab *)e;
+
+	return e == 1 || ((hk_segmap_get(ss) & HK_SEG_SS) && ss->owner == h);
+}
+
+/* hot and every entry of own[] name a superslab h owns (1: none). */
 static int own_true(const struct hk_heap *h)
 {
+	if (!owned(h, h->hot))
+		return 0;
 	for (unsigned i = 0; i < HK_OWN; i++) {
-		struct hk_superslab *ss = (struct hk_superslab *)h->own[i];
-
-		if (h->own[i] == 1)
-			continue;
-		if (!(hk_segmap_get(ss) & HK_SEG_SS) || ss->owner != h ||
-		    hk_own_slot(ss) != i)
+		if (!owned(h, h->own[i]) ||
+		    (h->own[i] != 1 && hk_own_slot((void *)h->own[i]) != i))
 			return 0;
 	}
 	return 1;
@@ -148,7 +153,7 @@ int main(void)
 	ok &= own_true(h);
 	hk_malloc_trim(0);
 	ok &= own_true(h);
-	tap_ok(ok, "own[] names only superslabs the heap owns, before and after malloc_trim");
+	tap_ok(ok, "hot and own[] name only superslabs the heap owns, before and after malloc_trim");
 	ok = 1;
 	for (int i = 0; i < 16; i++) {
 		large[i] = hk_malloc((size_t)3 << 20);
