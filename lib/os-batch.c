@@ -292,6 +292,20 @@ static void hk_batch_early_retire(void)
 	hk_batch_early_left = 0;
 }
 
+size_t (*hk_os_reclaim)(void);
+
+/* Out of address space or commit (RLIMIT_AS, overcommit=2): what another
+ * cache keeps mapped may be what the reservation needs.  Worth a retry
+ * even when it gave nothing: another thread may have just done it. */
+static bool hk_batch_reclaim(void)
+{
+	size_t (*fn)(void) = __atomic_load_n(&hk_os_reclaim, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn();
+	return fn != NULL;
+}
+
 int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 {
 	bool started = hk_os_started(), hit, early;
@@ -310,7 +324,8 @@ int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 		HK_OS_COUNT(id, cache_hits, 1);
 	} else if (!early) {
 		/* Past the early chunks: this starts the layer if needed. */
-		if (hk_batch_fresh(len, out))
+		if (hk_batch_fresh(len, out) &&
+		    (!hk_batch_reclaim() || hk_batch_fresh(len, out)))
 			return ENOMEM;
 		id = hk_os_current()->id;
 	}
