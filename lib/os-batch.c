@@ -306,14 +306,11 @@ static bool hk_batch_reclaim(void)
 	return fn != NULL;
 }
 
-int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
+static int hk_batch_alloc(size_t len, void **out, bool *fresh)
 {
 	bool started = hk_os_started(), hit, early;
 	enum hk_backend_id id = started ? hk_os_current()->id : HK_BACKEND_LAZY;
 
-	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
-	if (len == 0)
-		return ENOMEM;
 	hk_os_lock();
 	if (started)
 		hk_batch_early_retire();
@@ -324,8 +321,7 @@ int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 		HK_OS_COUNT(id, cache_hits, 1);
 	} else if (!early) {
 		/* Past the early chunks: this starts the layer if needed. */
-		if (hk_batch_fresh(len, out) &&
-		    (!hk_batch_reclaim() || hk_batch_fresh(len, out)))
+		if (hk_batch_fresh(len, out))
 			return ENOMEM;
 		id = hk_os_current()->id;
 	}
@@ -333,6 +329,19 @@ int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 		*fresh = true;
 	HK_OS_COUNT(id, chunks, 1);
 	return 0;
+}
+
+int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
+{
+	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
+	if (len == 0)
+		return ENOMEM;
+	/* The retry looks in the cache again: another thread may have
+	 * freed a chunk meanwhile. */
+	if (hk_batch_alloc(len, out, fresh) == 0 ||
+	    (hk_batch_reclaim() && hk_batch_alloc(len, out, fresh) == 0))
+		return 0;
+	return ENOMEM;
 }
 
 void hk_os_chunk_free(void *p, size_t len)
