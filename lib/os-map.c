@@ -4,7 +4,9 @@
  * 3.2).  In THP "always" mode they get MADV_NOHUGEPAGE, or one touch
  * would cost 2 MiB of RSS.  They need no probe (os-impl.h,
  * hk_os_started).  Not a hot path (the allocator caches large
- * blocks), so larger alignments may over-map and trim. */
+ * blocks), so larger alignments may over-map and trim.  Resident pages
+ * change places with mremap instead of being faulted again: growing in
+ * place, and moving a range's page tables under another address. */
 #include <errno.h>
 #include <sys/mman.h>
 
