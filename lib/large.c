@@ -6,22 +6,25 @@
  * mapping's start.  The header is in the same page as the first bytes of
  * the block, so it costs no extra fault.
  *
- * Freed mappings wait in a small cache (HK_LCACHE_N entries, at most
- * HK_LCACHE_MAX bytes) for HAKMEM_PURGE_DELAY_MS, then are unmapped: a
- * program that allocates and frees big buffers in a loop reuses pages
- * that are already faulted in instead of faulting them again (each 4 KiB
- * fault costs about 1.6 us; moving a resident 2 MiB costs one page-table
- * entry).  A request takes the smallest cached mapping big enough, its
- * tail split off back into the cache; else a new mapping is built from
- * the cached ones, whose pages mremap moves into it (MREMAP_FIXED, no
- * fault, no copy), and only what they do not cover is faulted.  So the
- * resident memory never exceeds the largest live set the program has
- * had (mimalloc, which unmaps, has the same peak), and churn faults a
- * page only when the live set grows past that (tcmalloc, which keeps
- * everything, faults about as little but keeps more).  Realloc grows in
- * place where mremap can, else builds a new mapping the same way with
- * the block's own pages first; it gives the tail back when a block
- * shrinks to half.  The usable size is the request rounded to pages, not
+ * Freed mappings wait in a small cache for HAKMEM_PURGE_DELAY_MS, then
+ * are unmapped: a program that allocates and frees big buffers in a
+ * loop reuses pages that are already faulted in instead of faulting
+ * them again (each 4 KiB fault costs about 1.6 us; moving a resident
+ * 2 MiB costs one page-table entry).  A request takes the smallest
+ * cached mapping big enough, its tail split off back into the cache;
+ * else a new mapping is built from the cached ones, whose pages mremap
+ * moves into it (MREMAP_FIXED, no fault, no copy), and only what they do
+ * not cover is faulted.  So the resident memory never exceeds the
+ * largest live set the program has had (mimalloc, which unmaps, has the
+ * same peak), and churn faults little more than when the live set grows
+ * past that (tcmalloc, which keeps everything, faults about as much but
+ * keeps more).  The cache holds HK_LCACHE_N mappings, and 64 MiB or up
+ * to three times what the blocks in use hold (HK_LCACHE_MAX at most),
+ * so that memory goes back when large blocks become few or small even
+ * in a program too busy for the delay to pass.  Realloc grows in place
+ * where mremap can, else builds a new mapping the same way with the
+ * block's own pages first; it gives the tail back when a block shrinks
+ * to half.  The usable size is the request rounded to pages, not
  * the 2 MiB of address space behind it.
  */
 #include <errno.h>
@@ -33,6 +36,8 @@
 #include "os.h"
 
 #define HK_LCACHE_N 16
+#define HK_LCACHE_MIN ((size_t)64 << 20)
+#define HK_LCACHE_LIVE 3
 #define HK_LCACHE_MAX ((size_t)128 << 20)
 #define HK_LARGE_HDR ((size_t)64)
 
@@ -41,6 +46,7 @@ static pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_large *hk_lcache[HK_LCACHE_N];
 static unsigned hk_lcache_n;
 static size_t hk_lcache_bytes;
+static size_t hk_large_live;		/* bytes mapped for blocks in use */
 
 static void hk_lcache_put(struct hk_large *l);
 
@@ -257,6 +263,7 @@ void *hk_large_alloc(size_t size, size_t align, bool zero)
 	l->maplen = len;
 	l->user = (char *)l + off;
 	l->size = size;
+	__atomic_fetch_add(&hk_large_live, len, __ATOMIC_RELAXED);
 	if (zero && dirty > off)
 		memset(l->user, 0, dirty - off < size ? dirty - off : size);
 	return l->user;
@@ -284,6 +291,18 @@ size_t hk_large_trim(bool force)
 	return total;
 }
 
+/* The cache keeps HK_LCACHE_MIN, or up to HK_LCACHE_LIVE times what
+ * large blocks in use hold, and never more than HK_LCACHE_MAX: enough to
+ * serve a churn without faults, while a program whose large blocks
+ * have become few or small gets the rest unmapped however fast it runs
+ * (the purge delay needs time to pass). */
+static size_t hk_lcache_limit(void)
+{
+	size_t live = __atomic_load_n(&hk_large_live, __ATOMIC_RELAXED) * HK_LCACHE_LIVE;
+
+	return live < HK_LCACHE_MIN ? HK_LCACHE_MIN : live > HK_LCACHE_MAX ? HK_LCACHE_MAX : live;
+}
+
 /* For the OS layer, when a superslab finds no address space. */
 static size_t hk_large_reclaim(void)
 {
@@ -296,6 +315,7 @@ static size_t hk_large_reclaim(void)
 static void hk_lcache_put(struct hk_large *l)
 {
 	struct hk_large *victim;
+	size_t limit;
 
 	if (l->maplen > HK_LCACHE_MAX) {
 		hk_large_unmap(l);
@@ -306,8 +326,9 @@ static void hk_lcache_put(struct hk_large *l)
 	hk_large_trim(false);
 	l->freed_at = hk_now_ms();
 	pthread_mutex_lock(&hk_large_lock);
+	limit = hk_lcache_limit();
 	while (hk_lcache_n && (hk_lcache_n == HK_LCACHE_N ||
-			       hk_lcache_bytes + l->maplen > HK_LCACHE_MAX)) {
+			       hk_lcache_bytes + l->maplen > limit)) {
 		victim = hk_lcache_remove(0);
 		pthread_mutex_unlock(&hk_large_lock);
 		hk_large_unmap(victim);
@@ -322,6 +343,7 @@ void hk_large_free(struct hk_large *l, void *p)
 {
 	(void)p;
 	l->user = NULL;
+	__atomic_fetch_sub(&hk_large_live, l->maplen, __ATOMIC_RELAXED);
 	hk_lcache_put(l);
 }
 
@@ -364,17 +386,18 @@ static struct hk_large *hk_large_grow(struct hk_large *l, size_t len)
 void *hk_large_realloc(struct hk_large *l, void *p, size_t size)
 {
 	size_t off = (size_t)((char *)p - (char *)l);
-	size_t len;
+	size_t len, old = l->maplen;
 
 	if (size > (size_t)PTRDIFF_MAX - off - HK_SS_SIZE)
 		return NULL;
 	len = hk_large_round(size + off);
-	if (len > l->maplen)
+	if (len > old)
 		l = hk_large_grow(l, len);
-	else if (len <= l->maplen / 2)
+	else if (len <= old / 2)
 		hk_large_split(l, len);	/* no churn between half and whole */
 	if (!l)
 		return NULL;
+	__atomic_fetch_add(&hk_large_live, l->maplen - old, __ATOMIC_RELAXED);
 	l->size = size;
 	return l->user;
 }
