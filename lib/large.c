@@ -174,22 +174,23 @@ static struct hk_large *hk_lcache_fit(size_t len, size_t align)
 /* Move the first len bytes of c (a piece out of the cache, or a block
  * whose first used bytes must survive) to dst, which is ours and lazy;
  * what mremap could not move of those used bytes is copied, the rest
- * unmapped.  Returns the bytes of dst now dirty. */
+ * of c unmapped.  Returns the bytes of dst now dirty. */
 static size_t hk_large_move(struct hk_large *c, size_t len, char *dst, size_t used)
 {
-	size_t moved;
+	size_t moved, all;
 
 	if (len < c->maplen)
 		hk_large_split(c, len);
+	all = c->maplen;	/* len, unless the tail could not be kept */
 	/* Out of the map first: once mremap moved the pages, another thread
 	 * may map the old range at once, and must find its entries free. */
-	hk_segmap_set(c, len, 0);
+	hk_segmap_set(c, all, 0);
 	moved = hk_os_move(c, len, dst);
 	if (moved < used)
 		memcpy(dst + moved, (char *)c + moved, used - moved);
-	if (moved < len)
-		hk_os_unmap((char *)c + moved, len - moved);
-	hk_large_count(-1, -(int64_t)len);
+	if (moved < all)
+		hk_os_unmap((char *)c + moved, all - moved);
+	hk_large_count(-1, -(int64_t)all);
 	hk_stat_add(HK_ST_LARGE_REMAP, 1);
 	return moved > used ? moved : used;
 }
@@ -238,8 +239,10 @@ static struct hk_large *hk_large_get(size_t len, size_t align, size_t *dirty)
 	l = hk_large_map(len, align);
 	if (!l && hk_heap_trim_all())
 		l = hk_large_map(len, align);
-	if (l)
+	if (l) {
 		*dirty = hk_lcache_fill((char *)l, len);
+		l->maplen = len;	/* over the header of what moved there */
+	}
 	return l;
 }
 
@@ -260,10 +263,9 @@ void *hk_large_alloc(size_t size, size_t align, bool zero)
 		errno = ENOMEM;
 		return NULL;
 	}
-	l->maplen = len;
 	l->user = (char *)l + off;
 	l->size = size;
-	__atomic_fetch_add(&hk_large_live, len, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&hk_large_live, l->maplen, __ATOMIC_RELAXED);
 	if (zero && dirty > off)
 		memset(l->user, 0, dirty - off < size ? dirty - off : size);
 	return l->user;
