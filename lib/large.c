@@ -312,8 +312,10 @@ static size_t hk_large_reclaim(void)
 }
 
 /* Keep l (freed) in the cache, unmapping the oldest entries to make
- * room, or l itself if too big.  A program that only allocates large
- * blocks never reaches the heaps' purge: the delay is checked here. */
+ * room, or l itself if above HK_LCACHE_MAX: the block just freed always
+ * stays, so a loop of malloc and free of one big buffer never faults
+ * twice.  A program that only allocates large blocks never reaches the
+ * heaps' purge: the delay is checked here. */
 static void hk_lcache_put(struct hk_large *l)
 {
 	struct hk_large *victim;
