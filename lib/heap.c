@@ -225,10 +225,14 @@ static void hk_heap_tick(struct hk_heap *h);
  * in slices (16 MiB), limits what a heap holds back from the other
  * threads and keeps the tick's walk of the list short; and when memory
  * runs short (malloc_trim, or no new superslab) hk_pressure asks every
- * heap to release what it keeps at its next slow path. */
+ * heap to release what it keeps at its next slow path.  A process that
+ * ran out of memory once (hk_tight) keeps nothing back from then on:
+ * another thread cannot take what a heap keeps until that heap's next
+ * slow path. */
 #define HK_IDLE_MAX 512
 
 static uint32_t hk_pressure;
+static bool hk_tight;
 
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s)
@@ -247,7 +251,8 @@ void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 			s->nbump = 0;
 			s->zero = 0;
 		}
-		if (s->in_idle || h->nidle + s->span <= HK_IDLE_MAX) {
+		if (s->in_idle || (h->nidle + s->span <= HK_IDLE_MAX &&
+				   !__atomic_load_n(&hk_tight, __ATOMIC_RELAXED))) {
 			s->idle_since = 0;
 			if (!s->in_idle) {
 				s->in_idle = 1;
@@ -383,6 +388,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	if (!s) {
 		ss = hk_superslab_new();
 		if (!ss) {
+			__atomic_store_n(&hk_tight, true, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&hk_pressure, 1, __ATOMIC_RELAXED);
 			return NULL;
 		}
