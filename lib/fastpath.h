@@ -27,6 +27,7 @@ HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 		hk_slab_corrupt("malloc", b);
 #endif
 	s->free = hk_next(b);
+	__builtin_prefetch(s->free, 1);
 	s->used++;
 	((uintptr_t *)b)[1] = 0;	/* the free key */
 	return b;
