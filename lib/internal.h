@@ -148,15 +148,9 @@ HK_INLINE void hk_set_next(void *b, void *next)
 bool hk_slab_refill(struct hk_slab *s);
 /* Take the remote list into free; returns the blocks taken. */
 uint32_t hk_slab_collect(struct hk_slab *s);
-/* Push the n blocks linked from head to tail on s->remote (another
- * thread's slab); true if the owner asked to hear of it. */
-bool hk_slab_remote_push_list(struct hk_slab *s, void *head, void *tail,
-			      uint32_t n);
-
-HK_INLINE bool hk_slab_remote_push(struct hk_slab *s, void *b)
-{
-	return hk_slab_remote_push_list(s, b, b, 1);
-}
+/* Push b on s->remote (another thread's slab); true if the owner asked
+ * to hear of it. */
+bool hk_slab_remote_push(struct hk_slab *s, void *b);
 /* Set up a descriptor for a slab of class cls over its slices. */
 void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 		  bool zero);

@@ -63,13 +63,18 @@ int main(void)
 	void *b[64];
 	int n, ok;
 
-	tap_plan(12);
+	tap_plan(13);
 	if (posix_memalign((void **)&ss, HK_SS_SIZE, HK_SS_SIZE))
 		tap_skip_all("no 2 MiB aligned buffer");
 	memset(ss, 0, HK_SS_HDR);
 	hk_secret = 0x5a5a5a5a12345678ull;
 	hk_free_key = 0x9e3779b97f4a7c15ull;
 	s = new_slab(3);	/* 64-byte blocks */
+	ok = 1;
+	for (n = 0; n < HK_NCLASS; n++)
+		ok &= (hk_class_span[n] * HK_SLICE) / hk_class_size[n] <
+		      (size_t)1 << (64 - HK_REMOTE_COUNT_SHIFT);
+	tap_ok(ok, "every slab's blocks can be counted in the remote word");
 	tap_ok(s->free == NULL && s->block == 64 && s->end == (char *)ss + 2 * HK_SLICE,
 	       "init: no list, bump over the slice");
 	tap_ok(hk_slab_refill(s) && s->free == NULL, "room comes from the bump pointer");
