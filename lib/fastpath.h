@@ -13,14 +13,21 @@
  * superslab of s (whose descriptor lives in the superslab's header) was
  * not written by us but by a use-after-free write, which must not steer
  * this malloc.  Testing the head before it is used, rather than each next
- * pointer as it is decoded, is one compare with no NULL case. */
+ * pointer as it is decoded, is one compare with no NULL case.  Every
+ * block on a free list holds the free key, and a pop clears it: a block
+ * without it was handed out already, which a block freed twice (a cycle
+ * in the list) or a use-after-free write shows; the remote list is taken
+ * without a walk (hk_slab_collect), so this is where its blocks are
+ * looked at. */
 HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 {
 #ifndef HK_UNHARDENED
-	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK))
+	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK ||
+			!hk_block_is_free(b)))
 		hk_slab_corrupt("malloc", b);
 #endif
 	s->free = hk_next(b);
+	__builtin_prefetch(s->free, 1);
 	s->used++;
 	((uintptr_t *)b)[1] = 0;	/* the free key */
 	return b;

@@ -64,8 +64,9 @@ struct __attribute__((aligned(128))) hk_slab {
 	uint64_t nbump;			/* blocks handed out from bump, ever */
 	char *end;			/* end of the last whole block */
 	uint32_t block;			/* block size */
-	/* Frees from other threads (encoded list); bit 0: the owner marked the
-	 * slab full and wants to hear of the next free. */
+	/* Frees from other threads: bit 0, the owner marked the slab full and
+	 * wants to hear of the next free; the bits of HK_REMOTE_PTR, the
+	 * encoded list's head; the bits above, how many blocks it holds. */
 	uintptr_t remote __attribute__((aligned(64)));
 	struct hk_slab *next;		/* heap's list of the class */
 	struct hk_slab *prev;
@@ -115,6 +116,13 @@ HK_INLINE bool hk_slab_is_slot(const struct hk_slab *s, const void *p)
 	return s->block &&
 	       hk_slab_index(s, p) < (uint64_t)(s->end - s->start) / s->block;
 }
+
+/* The fields of hk_slab.remote.  User space addresses stay below 2^48
+ * (the segment map knows no others) and a slab holds at most 2048 blocks
+ * (32 KiB of 16 bytes), so the count fits the top 16 bits. */
+#define HK_REMOTE_COUNT_SHIFT 48
+#define HK_REMOTE_ONE ((uintptr_t)1 << HK_REMOTE_COUNT_SHIFT)
+#define HK_REMOTE_PTR ((HK_REMOTE_ONE - 1) & ~(uintptr_t)15)
 
 /* The per-process secret of the free-list encoding. */
 extern uintptr_t hk_secret;
