@@ -17,7 +17,9 @@ void hk_bad_free(const char *fn, void *p)
 {
 	uintptr_t seg = hk_segmap_get(p);
 
-	if ((seg & HK_SEG_SS) && hk_slab_is_block(hk_slab_of(hk_ss_of(p), p), p) &&
+	/* A slab that emptied may hand its blocks out from the start again:
+	 * a block freed before that is beyond the bump pointer, still keyed. */
+	if ((seg & HK_SEG_SS) && hk_slab_is_slot(hk_slab_of(hk_ss_of(p), p), p) &&
 	    hk_block_is_free(p))
 		hk_fatal("%s(): double free detected: %p", fn, p);
 	if ((seg & HK_SEG_LARGE) && ((struct hk_large *)(seg & ~(uintptr_t)HK_SEG_KINDS))->user == NULL)
@@ -47,16 +49,22 @@ static struct hk_large *hk_large_of(void *p, uintptr_t seg, const char *fn)
 
 void hk_free_general(void *p, const char *fn)
 {
-	uintptr_t seg = hk_segmap_get(p);
 	struct hk_superslab *ss = hk_ss_of(p);
 	struct hk_heap *h = hk_tls_heap;
+	uintptr_t seg;
 
+	/* A superslab in own[] is ours for sure: no segment map.  What comes
+	 * here from one: a block beyond its slab's first slice, a double
+	 * free, a bad pointer. */
+	if (HK_LIKELY(h->own[hk_own_slot(ss)] == (uintptr_t)ss)) {
+		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
+		return;
+	}
+	seg = hk_segmap_get(p);
 	if (HK_LIKELY(seg & HK_SEG_SS)) {
 		if (ss->owner == h) {
-			/* The next frees likely land here too: make it the
-			 * heap's hot superslab (it owns ss, so it never goes
-			 * stale: hk_heap_purge resets it before freeing ss). */
-			h->hot = (uintptr_t)ss;
+			/* The next frees likely land here too. */
+			h->own[hk_own_slot(ss)] = (uintptr_t)ss;
 			hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
 		} else {
 			hk_free_remote(ss, hk_slab_of(ss, p), p, fn);

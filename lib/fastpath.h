@@ -13,14 +13,21 @@
  * superslab of s (whose descriptor lives in the superslab's header) was
  * not written by us but by a use-after-free write, which must not steer
  * this malloc.  Testing the head before it is used, rather than each next
- * pointer as it is decoded, is one compare with no NULL case. */
+ * pointer as it is decoded, is one compare with no NULL case.  Every
+ * block on a free list holds the free key, and a pop clears it: a block
+ * without it was handed out already, which a block freed twice (a cycle
+ * in the list) or a use-after-free write shows; the remote list is taken
+ * without a walk (hk_slab_collect), so this is where its blocks are
+ * looked at. */
 HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 {
 #ifndef HK_UNHARDENED
-	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK))
+	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK ||
+			!hk_block_is_free(b)))
 		hk_slab_corrupt("malloc", b);
 #endif
 	s->free = hk_next(b);
+	__builtin_prefetch(s->free, 1);
 	s->used++;
 	((uintptr_t *)b)[1] = 0;	/* the free key */
 	return b;
@@ -67,8 +74,8 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 	return hk_heap_malloc_slow(size);
 }
 
-/* Every free but the owner's into its hot superslab: segment map
- * lookup, large objects, other threads' blocks, bad pointers. */
+/* Every free but the owner's into a superslab in its own[]: segment
+ * map lookup, large objects, other threads' blocks, bad pointers. */
 void hk_free_general(void *p, const char *fn);
 
 /* Push p, a valid block of s in ss, which the calling thread's heap h
@@ -97,15 +104,17 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 	hk_free_push(h, ss, s, p);
 }
 
-/* Into the hot superslab, the slab found without slab_of (hk_slab_at);
- * anything the test refuses (a block beyond its slab's first slice, a
- * double free, a bad pointer) takes hk_free_general, which decides. */
+/* Into the hot superslab or one in own[], the slab found without slab_of
+ * (hk_slab_at); anything the test refuses (a block beyond its slab's
+ * first slice, a double free, a bad pointer) takes hk_free_general,
+ * which decides. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_heap *h = hk_tls_heap;
 	struct hk_superslab *ss = hk_ss_of(p);
 
-	if (HK_LIKELY((uintptr_t)ss == h->hot)) {
+	if (HK_LIKELY((uintptr_t)ss == h->hot ||
+		      (uintptr_t)ss == h->own[hk_own_slot(ss)])) {
 		struct hk_slab *s = hk_slab_at(ss, p);
 
 		if (HK_LIKELY(hk_free_ok(s, p))) {

@@ -26,6 +26,7 @@ struct hk_heap hk_heap_empty = {
 	.hot = 1,
 	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
+	.own = { [0 ... HK_OWN - 1] = 1 },
 };
 
 static pthread_mutex_t hk_heap_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -58,25 +59,49 @@ static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
 		h->direct[i] = s;
 }
 
+/* The head's prev is the tail, so that a slab can join either end; the
+ * others' prev is the slab before them, and the tail's next is NULL. */
 static void hk_list_push(struct hk_heap *h, struct hk_slab *s)
 {
 	struct hk_slab *head = h->cur[s->cls];
 
-	s->prev = NULL;
-	s->next = head == &hk_slab_empty ? NULL : head;
-	if (s->next)
-		s->next->prev = s;
+	if (head == &hk_slab_empty) {
+		s->next = NULL;
+		s->prev = s;
+	} else {
+		s->next = head;
+		s->prev = head->prev;
+		head->prev = s;
+	}
 	hk_heap_set_cur(h, s->cls, s);
+}
+
+static void hk_list_append(struct hk_heap *h, struct hk_slab *s)
+{
+	struct hk_slab *head = h->cur[s->cls];
+
+	if (head == &hk_slab_empty) {
+		hk_list_push(h, s);
+		return;
+	}
+	s->next = NULL;
+	s->prev = head->prev;
+	head->prev->next = s;
+	head->prev = s;
 }
 
 static void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
 {
-	if (s->prev)
-		s->prev->next = s->next;
-	else
+	struct hk_slab *head = h->cur[s->cls];
+
+	if (s == head) {
+		if (s->next)
+			s->next->prev = s->prev;
 		hk_heap_set_cur(h, s->cls, s->next ? s->next : &hk_slab_empty);
-	if (s->next)
-		s->next->prev = s->prev;
+	} else {
+		s->prev->next = s->next;
+		(s->next ? s->next : head)->prev = s->prev;
+	}
 	s->next = NULL;
 	s->prev = NULL;
 }
@@ -102,14 +127,24 @@ static bool hk_heap_mark_full(struct hk_heap *h, struct hk_slab *s)
 	return true;
 }
 
+/* A slab that a free brought back from full has one block or few: as
+ * the head it would send the next mallocs back to the slow path at once
+ * (larson-1t took a slow path on 7% of its mallocs and frees), so it
+ * joins the tail and gathers frees while the slabs in front are used up;
+ * but while the head's never-used blocks are fresh memory, it goes in
+ * front, so that freed blocks are reused before new pages are touched. */
 static void hk_heap_unfull(struct hk_heap *h, struct hk_slab *s)
 {
+	struct hk_slab *head = h->cur[s->cls];
 	uintptr_t one = 1;
 
 	s->used &= ~HK_SLAB_FULL;
 	__atomic_compare_exchange_n(&s->remote, &one, 0, false,
 				    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
-	hk_list_push(h, s);
+	if (head->bump < head->end && head->zero)
+		hk_list_push(h, s);
+	else
+		hk_list_append(h, s);
 }
 
 /* ---- superslab lists ----------------------------------------------- */
@@ -133,6 +168,27 @@ static void hk_ss_push(struct hk_superslab **head, struct hk_superslab *ss)
 	if (ss->next)
 		ss->next->prev = ss;
 	*head = ss;
+}
+
+/* h takes ss (new or adopted): first in its list, and in own[]. */
+static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
+{
+	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
+	hk_ss_push(&h->ss, ss);
+	h->nss++;
+	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
+}
+
+/* h gives ss up (to be freed): every path that does must come here,
+ * so that neither hot nor own[] ever names a superslab h does not own. */
+static void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
+{
+	hk_ss_unlink(&h->ss, ss);
+	h->nss--;
+	if (h->hot == (uintptr_t)ss)
+		h->hot = h->ss ? (uintptr_t)h->ss : 1;
+	if (h->own[hk_own_slot(ss)] == (uintptr_t)ss)
+		h->own[hk_own_slot(ss)] = 1;
 }
 
 /* Superslabs with free slices stay in front of the full ones. */
@@ -185,9 +241,9 @@ static void hk_heap_drain(struct hk_heap *h)
 /* ---- slabs in and out of the heap ---------------------------------- */
 
 static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
-				 struct hk_slab *s)
+				 struct hk_slab *s, uint64_t now)
 {
-	hk_superslab_slab_free(ss, s, hk_now_ms());
+	hk_superslab_slab_free(ss, s, now);
 	h->dirty = true;
 	/* To the front: the next slab goes into these dirty slices, already
 	 * faulted in, rather than touching fresh pages elsewhere. */
@@ -199,44 +255,101 @@ static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 
 static void hk_heap_tick(struct hk_heap *h);
 
+/* Slabs that empty stay in their class list, so that a class that
+ * empties and fills again (a working set that breathes) does not give
+ * its slabs back and set them up again each time; the purge tick
+ * releases those that stayed empty for the purge delay, and a heap that
+ * runs out of slices releases them all first (hk_heap_slab_new), so
+ * that the kept slabs never make the heap map more memory.  The bound,
+ * in slices (16 MiB), limits what a heap holds back from the other
+ * threads and keeps the tick's walk of the list short; and when memory
+ * runs short (malloc_trim, or no new superslab) hk_pressure asks every
+ * heap to release what it keeps at its next slow path.  A process that
+ * ran out of memory once (hk_tight) keeps nothing back from then on:
+ * another thread cannot take what a heap keeps until that heap's next
+ * slow path. */
+#define HK_IDLE_MAX 512
+
+static uint32_t hk_pressure;
+static bool hk_tight;
+
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s)
 {
 	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
 	if (s->used == 0) {
-		/* A class's only slab stays when it empties, so that a class
-		 * that empties and fills again does not give it back each
-		 * time; the purge tick releases it once it stayed empty for
-		 * the purge delay. */
-		if (h->cur[s->cls] == s && !s->next) {
-			s->idle_since = hk_now_ms();
+		/* Behind the head of its class: its blocks came back in any
+		 * order, so hand them out from the start again, in address
+		 * order, rather than down a free list that jumps through cold
+		 * blocks.  The head keeps its list: the blocks freed last are
+		 * still in cache. */
+		if (h->cur[s->cls] != s) {
+			s->free = NULL;
+			s->bump = s->start;
+			s->nbump = 0;
+			s->zero = 0;
+		}
+		if (s->in_idle || (h->nidle + s->span <= HK_IDLE_MAX &&
+				   !__atomic_load_n(&hk_tight, __ATOMIC_RELAXED))) {
+			s->idle_since = 0;
+			if (!s->in_idle) {
+				s->in_idle = 1;
+				s->idle_next = h->idle;
+				h->idle = s;
+				h->nidle += s->span;
+			}
 			h->dirty = true;
 		} else {
 			hk_list_remove(h, s);
-			hk_heap_slab_release(h, ss, s);
+			hk_heap_slab_release(h, ss, s, hk_now_ms());
 		}
 	}
 	/* Last: the tick may release slabs, s among them. */
 	hk_heap_tick(h);
 }
 
-/* Release the empty slabs kept as their class's only one. */
+/* Walk the idle list: drop the slabs in use again, stamp the newly
+ * emptied, release those empty for the purge delay (force: all). */
 static void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
 {
-	for (unsigned c = 0; c < HK_NCLASS; c++) {
-		struct hk_slab *s = h->cur[c];
+	struct hk_slab **pp = &h->idle, *s;
 
-		if (s == &hk_slab_empty || s->used != 0 || s->next)
-			continue;
-		if (!force && !hk_purge_due(s->idle_since, now)) {
+	while ((s = *pp) != NULL) {
+		if (s->used == 0 && !force &&
+		    (!s->idle_since || !hk_purge_due(s->idle_since, now))) {
+			if (!s->idle_since)
+				s->idle_since = now;
 			h->dirty = true;
+			pp = &s->idle_next;
 			continue;
 		}
-		hk_list_remove(h, s);
-		/* To the front of the superslabs with room, as any release. */
-		hk_heap_slab_release(h, hk_ss_of(s), s);
+		*pp = s->idle_next;
+		s->in_idle = 0;
+		/* Unused since idle_since: so are its slices, and the
+		 * superslab if it empties. */
+		if (s->used == 0) {
+			hk_list_remove(h, s);
+			hk_heap_slab_release(h, hk_ss_of(s), s,
+					     s->idle_since ? s->idle_since : now);
+		}
+		h->nidle -= s->span;
 	}
+}
+
+/* Keep s, empty, on the idle list (as hk_heap_free_slow does) if the
+ * bound allows. */
+static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
+{
+	if (h->nidle + s->span > HK_IDLE_MAX ||
+	    __atomic_load_n(&hk_tight, __ATOMIC_RELAXED))
+		return false;
+	s->in_idle = 1;
+	s->idle_next = h->idle;
+	h->idle = s;
+	h->nidle += s->span;
+	h->dirty = true;
+	return true;
 }
 
 /* Take ss off the abandoned list for h, under hk_abandoned_lock (so
@@ -252,8 +365,7 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 {
 	uint64_t now = hk_now_ms();
 
-	hk_ss_push(&h->ss, ss);
-	h->nss++;
+	hk_heap_take_ss(h, ss);
 	/* Its dirty slices are ours to purge now. */
 	h->dirty |= ss->dirty_mask != 0;
 	for (unsigned i = 1; i < HK_SLICES; i++) {
@@ -264,13 +376,13 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 		if (hk_slab_collect(s) && hk_slab_used(s) == 0)
 			s->idle_since = now;
 		s->used &= ~HK_SLAB_FULL;
-		if (s->used == 0 && h->cur[s->cls] == &hk_slab_empty) {
+		if (s->used == 0 && h->cur[s->cls] == &hk_slab_empty &&
+		    hk_heap_idle_keep(h, s)) {
 			/* As its class's only slab: its blocks and pages
 			 * are reused where the last owner left them. */
 			hk_list_push(h, s);
-			h->dirty = true;
 		} else if (s->used == 0) {
-			hk_heap_slab_release(h, ss, s);
+			hk_heap_slab_release(h, ss, s, now);
 		} else if (hk_slab_refill(s) || !hk_slab_try_full(s)) {
 			hk_list_push(h, s);
 		}
@@ -351,35 +463,69 @@ static bool hk_heap_within_share(const struct hk_heap *h)
 	return (h->nss + 1) * __atomic_load_n(&hk_heap_nlive, __ATOMIC_RELAXED) <= all;
 }
 
-/* Memory already faulted in first: dirty slices of ours, then of an
- * abandoned superslab (within our share); then any free run of ours, of
+/* An idle slab of another class over as many slices as cls needs, set
+ * up again for cls: memory already touched, and no search for slices. */
+static struct hk_slab *hk_heap_idle_take(struct hk_heap *h, unsigned cls)
+{
+	struct hk_slab **pp = &h->idle, *s;
+
+	while ((s = *pp) != NULL) {
+		if (s->used == 0 && s->span == hk_class_span[cls])
+			break;
+		pp = &s->idle_next;
+	}
+	if (!s)
+		return NULL;
+	*pp = s->idle_next;
+	s->in_idle = 0;
+	h->nidle -= s->span;
+	hk_list_remove(h, s);
+	hk_slab_init(s, s->start, (char *)hk_ss_of(s) +
+		     ((size_t)(s->slice + s->span) << HK_SLICE_SHIFT), cls, false);
+	return s;
+}
+
+/* Memory already faulted in first: an idle slab of another class,
+ * dirty slices of ours, then of an abandoned superslab (within our
+ * share); then any free run of ours (after releasing the idle slabs), of
  * an abandoned superslab, of a new one. */
 static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 {
 	struct hk_superslab *ss = NULL;
 	struct hk_slab *s;
 
+	s = hk_heap_idle_take(h, cls);
+	if (s) {
+		h->hot = (uintptr_t)hk_ss_of(s);
+		return s;
+	}
 	s = hk_heap_carve(h, cls, true, &ss);
 	while (!s && hk_heap_within_share(h) &&
 	       (ss = hk_heap_reclaim(h, HK_NCLASS, true)) != NULL)
 		s = hk_superslab_slab_new(ss, cls, true);
 	if (!s)
 		s = hk_heap_carve(h, cls, false, &ss);
+	if (!s && h->nidle) {
+		hk_heap_release_idle(h, true, hk_now_ms());
+		s = hk_heap_carve(h, cls, false, &ss);
+	}
 	while (!s && (ss = hk_heap_reclaim(h, HK_NCLASS, false)) != NULL)
 		s = hk_superslab_slab_new(ss, cls, false);
 	if (!s) {
 		ss = hk_superslab_new();
-		if (!ss)
+		if (!ss) {
+			__atomic_store_n(&hk_tight, true, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&hk_pressure, 1, __ATOMIC_RELAXED);
 			return NULL;
-		__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
-		hk_ss_push(&h->ss, ss);
-		h->nss++;
+		}
+		hk_heap_take_ss(h, ss);
 		h->dirty |= ss->dirty_mask != 0;
 		s = hk_superslab_slab_new(ss, cls, false);
 	}
 	if (!ss->free_mask)
 		hk_ss_to_tail(h, ss);
 	h->hot = (uintptr_t)ss;
+	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
 	return s;
 }
 
@@ -419,6 +565,8 @@ static struct hk_heap *hk_heap_new(void)
 		if (h) {
 			for (unsigned c = 0; c < HK_NCLASS; c++)
 				hk_heap_set_cur(h, c, &hk_slab_empty);
+			for (unsigned i = 0; i < HK_OWN; i++)
+				h->own[i] = 1;
 			h->hot = 1;
 			h->next_all = hk_heap_all;
 			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
@@ -510,9 +658,14 @@ static void hk_heap_tick_abandoned(void)
 
 static void hk_heap_tick(struct hk_heap *h)
 {
+	uint32_t pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
+
 	if (__atomic_load_n(&h->delayed, __ATOMIC_RELAXED))
 		hk_heap_drain(h);
-	if (++h->slow >= 64) {
+	if (HK_UNLIKELY(h->pressure != pressure)) {
+		h->pressure = pressure;
+		hk_heap_purge(h, true);
+	} else if (++h->slow >= 64) {
 		h->slow = 0;
 		if (h->dirty)
 			hk_heap_purge(h, false);
@@ -576,16 +729,20 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 	bool dirty = false;
 
 	h->dirty = false;
-	hk_heap_release_idle(h, force, now);
+	/* The walk touches every idle descriptor: twice per purge delay is
+	 * often enough to stamp and release them in time. */
+	if (force || now - h->idle_walk >= hk_purge_delay / 2) {
+		h->idle_walk = now;
+		hk_heap_release_idle(h, force, now);
+	} else if (h->idle) {
+		h->dirty = true;
+	}
 	dirty = h->dirty;
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;
 		if (ss->nslabs == 0 && h->nss > 1 &&
 		    (force || hk_purge_due(ss->empty_since, now))) {
-			hk_ss_unlink(&h->ss, ss);
-			h->nss--;
-			if (h->hot == (uintptr_t)ss)
-				h->hot = h->ss ? (uintptr_t)h->ss : 1;
+			hk_heap_drop_ss(h, ss);
 			hk_superslab_free(ss);
 			total += HK_SS_SIZE;
 			continue;
@@ -603,8 +760,11 @@ size_t hk_heap_trim_all(void)
 	struct hk_heap *h = hk_tls_heap;
 	size_t total = 0;
 
-	if (h != &hk_heap_empty)
+	__atomic_fetch_add(&hk_pressure, 1, __ATOMIC_RELAXED);
+	if (h != &hk_heap_empty) {
+		h->pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
 		total += hk_heap_purge(h, true);
+	}
 	/* Abandoned superslabs have no owner to race with but the lock. */
 	pthread_mutex_lock(&hk_abandoned_lock);
 	total += hk_heap_purge_abandoned(true);
@@ -634,6 +794,8 @@ static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 			s->idle_since = now;
 		if (hk_slab_used(s) == 0 && h->cur[s->cls] != s)
 			hk_superslab_slab_free(ss, s, now);
+		else if (hk_slab_used(s) == 0 && !s->idle_since)
+			s->idle_since = now;	/* the orphan purge's clock */
 	}
 	hk_ss_room(ss);
 	if (ss->nslabs == 0) {
@@ -654,7 +816,13 @@ void hk_heap_abandon(struct hk_heap *h)
 	if (h == &hk_heap_empty || !h->live)
 		return;
 	h->hot = 1;
+	for (unsigned i = 0; i < HK_OWN; i++)
+		h->own[i] = 1;
 	hk_heap_drain(h);
+	for (struct hk_slab *s = h->idle; s; s = s->idle_next)
+		s->in_idle = 0;
+	h->idle = NULL;
+	h->nidle = 0;
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;
 		ss->next = NULL;

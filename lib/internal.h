@@ -64,16 +64,22 @@ struct __attribute__((aligned(128))) hk_slab {
 	uint64_t nbump;			/* blocks handed out from bump, ever */
 	char *end;			/* end of the last whole block */
 	uint32_t block;			/* block size */
-	/* Frees from other threads (encoded list); bit 0: the owner marked the
-	 * slab full and wants to hear of the next free. */
+	/* Frees from other threads: bit 0, the owner marked the slab full and
+	 * wants to hear of the next free; the bits of HK_REMOTE_PTR, the
+	 * encoded list's head; the bits above, how many blocks it holds. */
 	uintptr_t remote __attribute__((aligned(64)));
 	struct hk_slab *next;		/* heap's list of the class */
 	struct hk_slab *prev;
 	struct hk_slab *delayed_next;	/* heap's atomic stack of notices */
-	uint64_t idle_since;		/* ms: empty and kept as its class's only slab */
+	/* Emptied by the owner and kept in its class list for reuse: the
+	 * heap's idle list, and since when (ms; 0 until the next purge tick
+	 * stamps it, so that a free never reads the clock). */
+	struct hk_slab *idle_next;
+	uint64_t idle_since;
 	uint8_t slice;			/* first slice */
 	uint8_t span;			/* slices */
 	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
+	uint8_t in_idle;		/* on its owner heap's idle list */
 };
 
 _Static_assert(sizeof(struct hk_slab) == 128, "a descriptor is 128 bytes");
@@ -83,20 +89,40 @@ HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
 	return s->used & ~HK_SLAB_FULL;
 }
 
-/* Is p the start of a block of s that was handed out at least once?  The
- * division-free test of divisibility (Granlund and Montgomery): off is a
- * multiple k of odd << shift iff (off * inv) rotated right by shift is at
- * most UINT64_MAX / block, and then it is k itself; so one compare with
- * the count of blocks ever handed out tests both divisibility and
- * range (nbump <= blocks in the slab <= UINT64_MAX / block). */
-HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
+/* The index of p in s if p is the start of a block, else a number
+ * beyond any slab's blocks.  The division-free test of divisibility
+ * (Granlund and Montgomery): off is a multiple k of odd << shift iff
+ * (off * inv) rotated right by shift is at most UINT64_MAX / block, and
+ * then it is k itself. */
+HK_INLINE uint64_t hk_slab_index(const struct hk_slab *s, const void *p)
 {
 	uint64_t off = (uintptr_t)p - (uintptr_t)s->start;
 	uint64_t q = off * s->inv;
 
-	q = q >> s->shift | q << ((64 - s->shift) & 63);
-	return q < s->nbump;
+	return q >> s->shift | q << ((64 - s->shift) & 63);
 }
+
+/* Is p the start of a block of s handed out since the slab was last
+ * reset (hk_heap_free_slow)?  One compare tests both divisibility and
+ * range (nbump <= blocks in the slab <= UINT64_MAX / block). */
+HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
+{
+	return hk_slab_index(s, p) < s->nbump;
+}
+
+/* Is p the start of any block of s, handed out or not? */
+HK_INLINE bool hk_slab_is_slot(const struct hk_slab *s, const void *p)
+{
+	return s->block &&
+	       hk_slab_index(s, p) < (uint64_t)(s->end - s->start) / s->block;
+}
+
+/* The fields of hk_slab.remote.  User space addresses stay below 2^48
+ * (the segment map knows no others) and a slab holds at most 2048 blocks
+ * (32 KiB of 16 bytes), so the count fits the top 16 bits. */
+#define HK_REMOTE_COUNT_SHIFT 48
+#define HK_REMOTE_ONE ((uintptr_t)1 << HK_REMOTE_COUNT_SHIFT)
+#define HK_REMOTE_PTR ((HK_REMOTE_ONE - 1) & ~(uintptr_t)15)
 
 /* The per-process secret of the free-list encoding. */
 extern uintptr_t hk_secret;
@@ -256,17 +282,27 @@ void hk_segmap_fork_child(void);
 /* ------------------------------------------------------------------ */
 #define HK_DIRECT 65		/* entries of hk_class_small */
 #define HK_DIRECT_MAX 1024	/* the largest size direct[] serves */
+#define HK_OWN 16		/* entries of hk_heap.own */
 
 struct hk_heap {
-	/* A superslab this heap owns (1 if none): a free into it needs no
-	 * segment map lookup and no owner test.  Only the owner frees or
-	 * abandons its superslabs, so it is never stale. */
+	/* The superslab this heap allocates from (1 if none), and the ones
+	 * it owns by address (hk_own_slot; 1 if none): a free into one needs
+	 * no segment map lookup and no owner test.  own[] is direct-mapped,
+	 * so it may miss one the heap owns (the last one freed into or
+	 * allocated from wins), but neither ever names one the heap does
+	 * not own: only the owner frees or abandons its superslabs, and it
+	 * clears them first (hk_heap_drop_ss). */
 	uintptr_t hot;
+	uintptr_t own[HK_OWN];
 	/* cur[] by (size + 15) >> 4 for sizes up to 1024 (hk_class_small),
 	 * so that malloc needs no class lookup; hk_heap_set_cur keeps both. */
 	struct hk_slab *direct[HK_DIRECT];
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
+	struct hk_slab *idle;		/* emptied slabs kept for reuse */
+	uint32_t nidle;			/* their slices */
+	uint64_t idle_walk;		/* ms, the last walk of idle */
+	uint32_t pressure;		/* hk_pressure when last seen (heap.c) */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
 	struct hk_heap *next_all;	/* every heap ever made */
 	struct hk_heap *next_pool;	/* heaps of exited threads */
@@ -275,6 +311,11 @@ struct hk_heap {
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
 };
+
+HK_INLINE unsigned hk_own_slot(const struct hk_superslab *ss)
+{
+	return (unsigned)((uintptr_t)ss >> HK_SS_SHIFT) % HK_OWN;
+}
 
 extern HK_TLS struct hk_heap *hk_tls_heap;
 extern struct hk_heap hk_heap_empty;

@@ -6,17 +6,26 @@
  * mapping's start.  The header is in the same page as the first bytes of
  * the block, so it costs no extra fault.
  *
- * Freed mappings wait in a small cache (HK_LCACHE_N entries, at most
- * HK_LCACHE_MAX bytes) for HAKMEM_PURGE_DELAY_MS: a program that
- * allocates and frees big buffers in a loop reuses pages that are
- * already faulted in instead of mapping and faulting again.  A request
- * takes the smallest cached mapping big enough, its tail split off back
- * into the cache (so a small request never pins a big resident block),
- * else grows the largest cached one with mremap, keeping its resident
- * pages (large-object churn then faults about as little as tcmalloc,
- * which never gives pages back).  Realloc grows in place when the
- * mapping has room, else with mremap.  The usable size is the request
- * rounded to pages, not the 2 MiB of address space behind it.
+ * Freed mappings wait in a small cache for HAKMEM_PURGE_DELAY_MS, then
+ * are unmapped: a program that allocates and frees big buffers in a
+ * loop reuses pages that are already faulted in instead of faulting
+ * them again (each 4 KiB fault costs about 1.6 us; moving a resident
+ * 2 MiB costs one page-table entry).  A request takes the smallest
+ * cached mapping big enough, its tail split off back into the cache;
+ * else a new mapping is built from the cached ones, whose pages mremap
+ * moves into it (MREMAP_FIXED, no fault, no copy), and only what they do
+ * not cover is faulted.  So the resident memory never exceeds the
+ * largest live set the program has had (mimalloc, which unmaps, has the
+ * same peak), and churn faults little more than when the live set grows
+ * past that (tcmalloc, which keeps everything, faults about as much but
+ * keeps more).  The cache holds HK_LCACHE_N mappings, and 64 MiB or up
+ * to three times what the blocks in use hold (HK_LCACHE_MAX at most),
+ * so that memory goes back when large blocks become few or small even
+ * in a program too busy for the delay to pass.  Realloc grows in place
+ * where mremap can, else builds a new mapping the same way with the
+ * block's own pages first; it gives the tail back when a block shrinks
+ * to half.  The usable size is the request rounded to pages, not
+ * the 2 MiB of address space behind it.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,18 +35,34 @@
 #include "internal.h"
 #include "os.h"
 
-#define HK_LCACHE_N 8
+#define HK_LCACHE_N 16
+#define HK_LCACHE_MIN ((size_t)64 << 20)
+#define HK_LCACHE_LIVE 3
 #define HK_LCACHE_MAX ((size_t)128 << 20)
 #define HK_LARGE_HDR ((size_t)64)
 
 static pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Oldest first: the purge and the eviction take from the front. */
 static struct hk_large *hk_lcache[HK_LCACHE_N];
 static unsigned hk_lcache_n;
 static size_t hk_lcache_bytes;
+static size_t hk_large_live;		/* bytes mapped for blocks in use */
+
+static void hk_lcache_put(struct hk_large *l);
 
 static size_t hk_large_round(size_t n)
 {
 	return (n + HK_SS_SIZE - 1) & ~(size_t)HK_SS_MASK;
+}
+
+/* The statistics count pieces, so that mallinfo's hblks (maps less
+ * unmaps) is the number of mappings held: splitting one off is a map,
+ * moving one into another an unmap. */
+static void hk_large_count(int64_t pieces, int64_t bytes)
+{
+	hk_stat_add(pieces > 0 ? HK_ST_LARGE_MAP : HK_ST_LARGE_UNMAP,
+		    (uint64_t)(pieces > 0 ? pieces : -pieces));
+	hk_stat_add(HK_ST_LARGE_BYTES, bytes);
 }
 
 static void hk_large_unmap(struct hk_large *l)
@@ -46,48 +71,8 @@ static void hk_large_unmap(struct hk_large *l)
 
 	hk_segmap_set(l, len, 0);
 	hk_os_unmap(l, len);
-	hk_stat_add(HK_ST_LARGE_UNMAP, 1);
-	hk_stat_add(HK_ST_LARGE_BYTES, -(int64_t)len);
+	hk_large_count(-1, -(int64_t)len);
 }
-
-/* The smallest cached mapping of at least len, aligned to align; else,
- * when grow is allowed, the largest smaller one (its pages are resident:
- * growing it with mremap faults only the difference). */
-static struct hk_large *hk_lcache_take(size_t len, size_t align, bool grow)
-{
-	struct hk_large *best = NULL, *small = NULL;
-	unsigned bi = 0, si = 0;
-
-	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
-		return NULL;
-	pthread_mutex_lock(&hk_large_lock);
-	for (unsigned i = 0; i < hk_lcache_n; i++) {
-		struct hk_large *l = hk_lcache[i];
-
-		if (l->maplen >= len && !((uintptr_t)l & (align - 1)) &&
-		    (!best || l->maplen < best->maplen)) {
-			best = l;
-			bi = i;
-		} else if (l->maplen < len && (!small || l->maplen > small->maplen)) {
-			small = l;
-			si = i;
-		}
-	}
-	if (!best && grow && small) {
-		best = small;
-		bi = si;
-	}
-	if (best) {
-		hk_lcache[bi] = hk_lcache[--hk_lcache_n];
-		hk_lcache_bytes -= best->maplen;
-	}
-	pthread_mutex_unlock(&hk_large_lock);
-	return best;
-}
-
-static struct hk_large *hk_large_remap(struct hk_large *l, size_t len,
-				       bool *intact);
-static void hk_lcache_put(struct hk_large *l);
 
 static struct hk_large *hk_large_map(size_t len, size_t align)
 {
@@ -99,58 +84,173 @@ static struct hk_large *hk_large_map(size_t len, size_t align)
 		hk_os_unmap(p, len);
 		return NULL;
 	}
-	hk_stat_add(HK_ST_LARGE_MAP, 1);
-	hk_stat_add(HK_ST_LARGE_BYTES, (int64_t)len);
+	hk_large_count(1, (int64_t)len);
 	return p;
 }
 
-/* A cached mapping fitted to len: the tail of a longer one is split off
- * into the cache, whose bounds then decide what is unmapped; a shorter
- * one is grown, keeping its resident pages; NULL if there is none or
- * growing failed. */
-static struct hk_large *hk_lcache_fit(size_t len, size_t align, size_t mapalign)
+/* Keep the first keep bytes of l and put the rest (whole regions) in
+ * the cache; l keeps all if the tail cannot be registered. */
+static void hk_large_split(struct hk_large *l, size_t keep)
 {
-	struct hk_large *l = hk_lcache_take(len, mapalign, mapalign == HK_SS_SIZE &&
-					    align <= 4096);
-	size_t tail;
+	struct hk_large *t = (struct hk_large *)((char *)l + keep);
+	size_t tail = l->maplen - keep;
 
+	if (tail == 0 || hk_segmap_set(t, tail, (uintptr_t)t | HK_SEG_LARGE) != 0)
+		return;
+	l->maplen = keep;
+	t->maplen = tail;
+	t->user = NULL;
+	hk_stat_add(HK_ST_LARGE_MAP, 1);
+	hk_lcache_put(t);
+}
+
+/* ---- the cache (lock held) ------------------------------------------ */
+
+static struct hk_large *hk_lcache_remove(unsigned i)
+{
+	struct hk_large *l = hk_lcache[i];
+
+	hk_lcache_n--;
+	memmove(hk_lcache + i, hk_lcache + i + 1, (hk_lcache_n - i) * sizeof(*hk_lcache));
+	hk_lcache_bytes -= l->maplen;
+	return l;
+}
+
+/* The smallest entry of at least len aligned to align, else the
+ * largest (when any is allowed); -1 if none. */
+static int hk_lcache_find(size_t len, size_t align, bool any)
+{
+	int best = -1, big = -1;
+
+	for (unsigned i = 0; i < hk_lcache_n; i++) {
+		struct hk_large *l = hk_lcache[i];
+
+		if (l->maplen >= len && !((uintptr_t)l & (align - 1)) &&
+		    (best < 0 || l->maplen < hk_lcache[best]->maplen))
+			best = (int)i;
+		if (big < 0 || l->maplen > hk_lcache[big]->maplen)
+			big = (int)i;
+	}
+	return best >= 0 || !any ? best : big;
+}
+
+/* Take entries that cover need bytes between them: the largest first,
+ * then the smallest that covers what is left; returns how many. */
+static unsigned hk_lcache_gather(size_t need, struct hk_large **got)
+{
+	unsigned n = 0;
+
+	while (need && hk_lcache_n) {
+		struct hk_large *l = hk_lcache_remove((unsigned)hk_lcache_find(need, HK_SS_SIZE, true));
+
+		need -= l->maplen < need ? l->maplen : need;
+		got[n++] = l;
+	}
+	return n;
+}
+
+/* ---- taking from the cache ------------------------------------------ */
+
+/* One cached mapping of at least len aligned to align, cut to len. */
+static struct hk_large *hk_lcache_fit(size_t len, size_t align)
+{
+	struct hk_large *l = NULL;
+	int i;
+
+	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&hk_large_lock);
+	i = hk_lcache_find(len, align, false);
+	if (i >= 0)
+		l = hk_lcache_remove((unsigned)i);
+	pthread_mutex_unlock(&hk_large_lock);
 	if (!l)
 		return NULL;
-	if (l->maplen < len) {
-		struct hk_large *g;
-		bool intact;
-
-		l->user = (char *)l + HK_LARGE_HDR;
-		l->size = 0;
-		g = hk_large_remap(l, len, &intact);
-		if (g)
-			hk_stat_add(HK_ST_LARGE_REMAP, 1);
-		else if (intact)
-			hk_large_unmap(l);
-		return g;
-	}
-	tail = l->maplen - len;
-	if (tail > 0) {
-		struct hk_large *t = (struct hk_large *)((char *)l + len);
-
-		if (hk_segmap_set(t, tail, (uintptr_t)t | HK_SEG_LARGE) == 0) {
-			l->maplen = len;
-			t->maplen = tail;
-			t->user = NULL;
-			hk_lcache_put(t);
-		}
-	}
+	hk_large_split(l, len);
 	hk_stat_add(HK_ST_LARGE_HIT, 1);
+	return l;
+}
+
+/* Move the first len bytes of c (a piece out of the cache, or a block
+ * whose first used bytes must survive) to dst, which is ours and lazy;
+ * what mremap could not move of those used bytes is copied, the rest
+ * of c unmapped.  Returns the bytes of dst now dirty. */
+static size_t hk_large_move(struct hk_large *c, size_t len, char *dst, size_t used)
+{
+	size_t moved, all;
+
+	if (len < c->maplen)
+		hk_large_split(c, len);
+	all = c->maplen;	/* len, unless the tail could not be kept */
+	/* Out of the map first: once mremap moved the pages, another thread
+	 * may map the old range at once, and must find its entries free. */
+	hk_segmap_set(c, all, 0);
+	moved = hk_os_move(c, len, dst);
+	if (moved < used)
+		memcpy(dst + moved, (char *)c + moved, used - moved);
+	if (moved < all)
+		hk_os_unmap((char *)c + moved, all - moved);
+	hk_large_count(-1, -(int64_t)all);
+	hk_stat_add(HK_ST_LARGE_REMAP, 1);
+	return moved > used ? moved : used;
+}
+
+/* Fill [p, p+len), a lazy part of a mapping of ours, with the pages of
+ * cached mappings; returns the end of what is now dirty (the rest still
+ * reads as zero). */
+static size_t hk_lcache_fill(char *p, size_t len)
+{
+	struct hk_large *got[HK_LCACHE_N];
+	size_t at = 0, dirty = 0;
+	unsigned n;
+
+	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
+		return 0;
+	pthread_mutex_lock(&hk_large_lock);
+	n = hk_lcache_gather(len, got);
+	pthread_mutex_unlock(&hk_large_lock);
+	for (unsigned i = 0; i < n; i++) {
+		size_t take = got[i]->maplen < len - at ? got[i]->maplen : len - at;
+		size_t d = hk_large_move(got[i], take, p + at, 0);
+
+		if (d)
+			dirty = at + d;
+		at += take;
+	}
+	return dirty;
+}
+
+/* ---- the API ------------------------------------------------------- */
+
+/* A mapping of len bytes: one cached mapping cut to size, else a new
+ * one filled with cached pages as far as they go; *dirty: how many of
+ * its first bytes may not read as zero.  On ENOMEM (RLIMIT_AS,
+ * overcommit=2) what the allocator keeps mapped for reuse may be what
+ * the new mapping needs: it is all given back and the map tried once
+ * more. */
+static struct hk_large *hk_large_get(size_t len, size_t align, size_t *dirty)
+{
+	struct hk_large *l = hk_lcache_fit(len, align);
+
+	if (l) {
+		*dirty = len;
+		return l;
+	}
+	l = hk_large_map(len, align);
+	if (!l && hk_heap_trim_all())
+		l = hk_large_map(len, align);
+	if (l) {
+		*dirty = hk_lcache_fill((char *)l, len);
+		l->maplen = len;	/* over the header of what moved there */
+	}
 	return l;
 }
 
 void *hk_large_alloc(size_t size, size_t align, bool zero)
 {
 	size_t off = align > HK_LARGE_HDR ? align : HK_LARGE_HDR;
-	size_t mapalign = align > HK_SS_SIZE ? align : HK_SS_SIZE;
 	struct hk_large *l;
-	size_t len;
-	bool fresh = false;
+	size_t len, dirty;
 
 	if (size > (size_t)PTRDIFF_MAX - off - HK_SS_SIZE) {
 		errno = ENOMEM;
@@ -158,46 +258,82 @@ void *hk_large_alloc(size_t size, size_t align, bool zero)
 	}
 	hk_init();
 	len = hk_large_round(size + off);
-	l = hk_lcache_fit(len, align, mapalign);
+	l = hk_large_get(len, align > HK_SS_SIZE ? align : HK_SS_SIZE, &dirty);
 	if (!l) {
-		l = hk_large_map(len, mapalign);
-		/* Out of address space or commit (RLIMIT_AS, overcommit=2):
-		 * what the allocator keeps mapped for reuse may be what this
-		 * mapping needs; give it all back and try once more. */
-		if (!l && hk_heap_trim_all())
-			l = hk_large_map(len, mapalign);
-		if (!l) {
-			errno = ENOMEM;
-			return NULL;
-		}
-		l->maplen = len;
-		fresh = true;
+		errno = ENOMEM;
+		return NULL;
 	}
 	l->user = (char *)l + off;
 	l->size = size;
-	if (zero && !fresh)
-		memset(l->user, 0, size);
+	__atomic_fetch_add(&hk_large_live, l->maplen, __ATOMIC_RELAXED);
+	if (zero && dirty > off)
+		memset(l->user, 0, dirty - off < size ? dirty - off : size);
 	return l->user;
 }
 
-/* Keep l (freed) in the cache, unmapping the oldest entries to make room,
- * or unmap l itself if too big. */
+/* Unmap the entries that waited HAKMEM_PURGE_DELAY_MS (force: all). */
+size_t hk_large_trim(bool force)
+{
+	uint64_t now;
+	size_t total = 0;
+
+	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
+		return 0;
+	now = hk_now_ms();
+	pthread_mutex_lock(&hk_large_lock);
+	while (hk_lcache_n && (force || hk_purge_due(hk_lcache[0]->freed_at, now))) {
+		struct hk_large *l = hk_lcache_remove(0);
+
+		total += l->maplen;
+		pthread_mutex_unlock(&hk_large_lock);
+		hk_large_unmap(l);
+		pthread_mutex_lock(&hk_large_lock);
+	}
+	pthread_mutex_unlock(&hk_large_lock);
+	return total;
+}
+
+/* The cache keeps HK_LCACHE_MIN, or up to HK_LCACHE_LIVE times what
+ * large blocks in use hold, and never more than HK_LCACHE_MAX: enough to
+ * serve a churn without faults, while a program whose large blocks
+ * have become few or small gets the rest unmapped however fast it runs
+ * (the purge delay needs time to pass). */
+static size_t hk_lcache_limit(void)
+{
+	size_t live = __atomic_load_n(&hk_large_live, __ATOMIC_RELAXED) * HK_LCACHE_LIVE;
+
+	return live < HK_LCACHE_MIN ? HK_LCACHE_MIN : live > HK_LCACHE_MAX ? HK_LCACHE_MAX : live;
+}
+
+/* For the OS layer, when a superslab finds no address space. */
+static size_t hk_large_reclaim(void)
+{
+	return hk_large_trim(true);
+}
+
+/* Keep l (freed) in the cache, unmapping the oldest entries to make
+ * room, or l itself if above HK_LCACHE_MAX: the block just freed always
+ * stays, so a loop of malloc and free of one big buffer never faults
+ * twice.  A program that only allocates large blocks never reaches the
+ * heaps' purge: the delay is checked here. */
 static void hk_lcache_put(struct hk_large *l)
 {
-	struct hk_large *victim = NULL;
+	struct hk_large *victim;
+	size_t limit;
 
-	if (l->maplen > HK_LCACHE_MAX / 2) {
+	if (l->maplen > HK_LCACHE_MAX) {
 		hk_large_unmap(l);
 		return;
 	}
+	if (!__atomic_load_n(&hk_os_reclaim, __ATOMIC_RELAXED))
+		__atomic_store_n(&hk_os_reclaim, hk_large_reclaim, __ATOMIC_RELEASE);
+	hk_large_trim(false);
 	l->freed_at = hk_now_ms();
 	pthread_mutex_lock(&hk_large_lock);
-	/* Full: the oldest (first) entry makes room. */
+	limit = hk_lcache_limit();
 	while (hk_lcache_n && (hk_lcache_n == HK_LCACHE_N ||
-			       hk_lcache_bytes + l->maplen > HK_LCACHE_MAX)) {
-		victim = hk_lcache[0];
-		memmove(hk_lcache, hk_lcache + 1, --hk_lcache_n * sizeof(*hk_lcache));
-		hk_lcache_bytes -= victim->maplen;
+			       hk_lcache_bytes + l->maplen > limit)) {
+		victim = hk_lcache_remove(0);
 		pthread_mutex_unlock(&hk_large_lock);
 		hk_large_unmap(victim);
 		pthread_mutex_lock(&hk_large_lock);
@@ -211,6 +347,7 @@ void hk_large_free(struct hk_large *l, void *p)
 {
 	(void)p;
 	l->user = NULL;
+	__atomic_fetch_sub(&hk_large_live, l->maplen, __ATOMIC_RELAXED);
 	hk_lcache_put(l);
 }
 
@@ -221,95 +358,50 @@ size_t hk_large_usable(struct hk_large *l, void *p)
 	return ((off + l->size + 4095) & ~(size_t)4095) - off;
 }
 
-size_t hk_large_trim(bool force)
+/* l grown to len: in place where the address space after it is free
+ * (and it is one kernel mapping), else a new mapping that takes l's
+ * pages first; the new part is filled from the cache.  NULL (l intact)
+ * if no mapping could be had. */
+static struct hk_large *hk_large_grow(struct hk_large *l, size_t len)
 {
-	uint64_t now;
-	size_t total = 0;
+	size_t old = l->maplen, off = (size_t)((char *)l->user - (char *)l);
+	struct hk_large *n;
 
-	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
-		return 0;
-	now = hk_now_ms();
-	pthread_mutex_lock(&hk_large_lock);
-	while (hk_lcache_n && (force || hk_purge_due(hk_lcache[0]->freed_at, now))) {
-		struct hk_large *l = hk_lcache[0];
-
-		memmove(hk_lcache, hk_lcache + 1, --hk_lcache_n * sizeof(*hk_lcache));
-		hk_lcache_bytes -= l->maplen;
-		total += l->maplen;
-		pthread_mutex_unlock(&hk_large_lock);
-		hk_large_unmap(l);
-		pthread_mutex_lock(&hk_large_lock);
+	if (hk_os_grow(l, old, len) == 0) {
+		if (hk_segmap_set((char *)l + old, len - old, (uintptr_t)l | HK_SEG_LARGE) == 0) {
+			hk_stat_add(HK_ST_LARGE_BYTES, (int64_t)(len - old));
+			hk_lcache_fill((char *)l + old, len - old);
+			l->maplen = len;
+			return l;
+		}
+		hk_segmap_set((char *)l + old, len - old, 0);
+		hk_os_unmap((char *)l + old, len - old);
 	}
-	pthread_mutex_unlock(&hk_large_lock);
-	return total;
-}
-
-/* Register the moved mapping nl of len bytes, or copy it into an aligned
- * one when it shares a region with another moved mapping. */
-static struct hk_large *hk_large_moved(struct hk_large *nl, size_t len)
-{
-	struct hk_large *c;
-
-	if (hk_segmap_free_or(nl, len, 0) &&
-	    hk_segmap_set(nl, len, (uintptr_t)nl | HK_SEG_LARGE) == 0)
-		return nl;
-	c = hk_large_map(len, HK_SS_SIZE);
-	if (c)
-		memcpy(c, nl, (size_t)((char *)nl->user - (char *)nl) + nl->size);
-	hk_os_unmap(nl, len);
-	hk_stat_add(HK_ST_LARGE_BYTES, -(int64_t)len);
-	return c;
-}
-
-/* l (header, user and size set) grown to len bytes with mremap, moved
- * if need be; NULL if it cannot: *intact if mremap failed, else the
- * block was lost (ENOMEM while copying a moved mapping). */
-static struct hk_large *hk_large_remap(struct hk_large *l, size_t len,
-				       bool *intact)
-{
-	size_t oldlen = l->maplen, off = (size_t)((char *)l->user - (char *)l);
-	void *q;
-
-	/* Out of the map first: once mremap moved the pages, another thread
-	 * may map the old range at once, and must find its entries free. */
-	hk_segmap_set(l, oldlen, 0);
-	*intact = hk_os_remap(l, oldlen, len, &q) != 0;
-	if (*intact) {
-		hk_segmap_set(l, oldlen, (uintptr_t)l | HK_SEG_LARGE);
+	n = hk_large_map(len, HK_SS_SIZE);
+	if (!n)
 		return NULL;
-	}
-	hk_stat_add(HK_ST_LARGE_BYTES, (int64_t)(len - oldlen));
-	if (q == l) {
-		hk_segmap_set(l, len, (uintptr_t)l | HK_SEG_LARGE);
-	} else {
-		l = q;
-		l->user = (char *)l + off;
-		l = hk_large_moved(l, len);
-		if (!l)
-			return NULL;
-	}
-	l->maplen = len;
-	l->user = (char *)l + off;
-	return l;
+	hk_large_move(l, old, (char *)n, off + l->size);
+	hk_lcache_fill((char *)n + old, len - old);
+	n->maplen = len;
+	n->user = (char *)n + off;
+	return n;
 }
 
 void *hk_large_realloc(struct hk_large *l, void *p, size_t size)
 {
 	size_t off = (size_t)((char *)p - (char *)l);
-	size_t len;
-	bool intact;
+	size_t len, old = l->maplen;
 
 	if (size > (size_t)PTRDIFF_MAX - off - HK_SS_SIZE)
 		return NULL;
 	len = hk_large_round(size + off);
-	if (len <= l->maplen) {
-		l->size = size;
-		return p;
-	}
-	l = hk_large_remap(l, len, &intact);
+	if (len > old)
+		l = hk_large_grow(l, len);
+	else if (len <= old / 2)
+		hk_large_split(l, len);	/* no churn between half and whole */
 	if (!l)
-		return NULL;	/* lost (!intact) only for ENOMEM */
-	hk_stat_add(HK_ST_LARGE_REMAP, 1);
+		return NULL;
+	__atomic_fetch_add(&hk_large_live, l->maplen - old, __ATOMIC_RELAXED);
 	l->size = size;
 	return l->user;
 }

@@ -292,14 +292,25 @@ static void hk_batch_early_retire(void)
 	hk_batch_early_left = 0;
 }
 
-int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
+size_t (*hk_os_reclaim)(void);
+
+/* Out of address space or commit (RLIMIT_AS, overcommit=2): what another
+ * cache keeps mapped may be what the reservation needs.  Worth a retry
+ * even when it gave nothing: another thread may have just done it. */
+static bool hk_batch_reclaim(void)
+{
+	size_t (*fn)(void) = __atomic_load_n(&hk_os_reclaim, __ATOMIC_ACQUIRE);
+
+	if (fn)
+		fn();
+	return fn != NULL;
+}
+
+static int hk_batch_alloc(size_t len, void **out, bool *fresh)
 {
 	bool started = hk_os_started(), hit, early;
 	enum hk_backend_id id = started ? hk_os_current()->id : HK_BACKEND_LAZY;
 
-	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
-	if (len == 0)
-		return ENOMEM;
 	hk_os_lock();
 	if (started)
 		hk_batch_early_retire();
@@ -318,6 +329,19 @@ int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 		*fresh = true;
 	HK_OS_COUNT(id, chunks, 1);
 	return 0;
+}
+
+int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
+{
+	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
+	if (len == 0)
+		return ENOMEM;
+	/* The retry looks in the cache again: another thread may have
+	 * freed a chunk meanwhile. */
+	if (hk_batch_alloc(len, out, fresh) == 0 ||
+	    (hk_batch_reclaim() && hk_batch_alloc(len, out, fresh) == 0))
+		return 0;
+	return ENOMEM;
 }
 
 void hk_os_chunk_free(void *p, size_t len)

@@ -4,7 +4,9 @@
  * 3.2).  In THP "always" mode they get MADV_NOHUGEPAGE, or one touch
  * would cost 2 MiB of RSS.  They need no probe (os-impl.h,
  * hk_os_started).  Not a hot path (the allocator caches large
- * blocks), so larger alignments may over-map and trim. */
+ * blocks), so larger alignments may over-map and trim.  Resident pages
+ * change places with mremap instead of being faulted again: growing in
+ * place, and moving a range's page tables under another address. */
 #include <errno.h>
 #include <sys/mman.h>
 
@@ -63,4 +65,45 @@ int hk_os_remap(void *p, size_t oldlen, size_t newlen, void **out)
 		*out = q;
 	errno = saved;
 	return err;
+}
+
+int hk_os_grow(void *p, size_t oldlen, size_t newlen)
+{
+	int saved = errno, err = 0;
+
+	if (mremap(p, oldlen, newlen, 0) == MAP_FAILED)
+		err = errno;
+	errno = saved;
+	return err;
+}
+
+/* Halves at chunk boundaries keep each piece's page tables whole. */
+static size_t hk_os_move_half(size_t len)
+{
+	size_t unit = len >= 2 * HK_CHUNK_SIZE ? HK_CHUNK_SIZE : hk_os_page;
+
+	return (len / 2) & ~(unit - 1);
+}
+
+size_t hk_os_move(void *src, size_t len, void *dst)
+{
+	int saved = errno, err = 0;
+	size_t half, done;
+
+	if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED)
+		err = errno;
+	errno = saved;
+	if (!err)
+		return len;
+	/* EFAULT: the range spans several mappings (VMAs), which a move
+	 * may not before 6.17; ours split only at our own boundaries. */
+	if (err != EFAULT || len <= hk_os_page) {
+		HK_OS_COUNT(HK_BACKEND_LAZY, failures, 1);
+		return 0;
+	}
+	half = hk_os_move_half(len);
+	done = hk_os_move(src, half, dst);
+	if (done < half)
+		return done;
+	return half + hk_os_move((char *)src + half, len - half, (char *)dst + half);
 }

@@ -86,6 +86,11 @@ const struct hk_os_backend *hk_os_current(void);
  * or committed as the backend says. */
 #define HK_OS_LAZY_BYTES (2 * HK_CHUNK_SIZE)
 int hk_os_chunk_alloc(size_t len, void **out, bool *fresh);
+/* Called when a fresh reservation fails, before hk_os_chunk_alloc tries
+ * once more: a cache of the allocator's that holds address space (the
+ * large objects') gives it all back and returns the bytes it unmapped.
+ * NULL until such a cache sets it (atomically: any thread may). */
+extern size_t (*hk_os_reclaim)(void);
 /* Give a region from hk_os_chunk_alloc back (purged or unmapped as the
  * layer sees fit). */
 void hk_os_chunk_free(void *p, size_t len);
@@ -103,6 +108,18 @@ void hk_os_unmap(void *p, size_t len);
 /* Grow or shrink a region from hk_os_map, moving it if needed (mremap);
  * returns 0 or an errno value, *out unchanged on failure. */
 int hk_os_remap(void *p, size_t oldlen, size_t newlen, void **out);
+/* Grow a region from hk_os_map in place, never moving it (mremap
+ * without MREMAP_MAYMOVE); 0 or an errno value (ENOMEM: the address
+ * space after it is taken; EFAULT: it spans several kernel mappings). */
+int hk_os_grow(void *p, size_t oldlen, size_t newlen);
+/* Move the pages of [src, src+len) to dst (mremap MREMAP_FIXED): what
+ * was mapped at dst is replaced, src is left unmapped, and no page is
+ * faulted, zeroed or copied (aligned to HK_CHUNK_SIZE, whole page tables
+ * move).  The range may span several regions of ours (kernels before
+ * 6.17 refuse to move those at once: it then goes in pieces split at
+ * HK_CHUNK_SIZE multiples).  Returns the length of the prefix moved: len,
+ * or less when a move failed (the rest is left where it was). */
+size_t hk_os_move(void *src, size_t len, void *dst);
 
 /* Hand the pages of a range back (MADV_FREE or MADV_DONTNEED, as the
  * probe found); the range stays mapped.  *zeroed is set when the range

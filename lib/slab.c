@@ -49,28 +49,39 @@ void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 	s->prev = NULL;
 }
 
-uint32_t hk_slab_collect(struct hk_slab *s)
+/* The tail of the list at b, checked on the way: every block in ss, no
+ * more than n of them (a block pushed twice makes a cycle). */
+static void *hk_slab_tail(struct hk_superslab *ss, void *b, uint32_t n)
 {
-	uintptr_t r = __atomic_exchange_n(&s->remote, 0, __ATOMIC_ACQUIRE) & ~(uintptr_t)1;
-	struct hk_superslab *ss = hk_ss_of(s);
-	void *b = (void *)r, *n;
-	uint32_t count = 0;
+	void *next;
 
-	if (!r)
-		return 0;
-	for (;; b = n) {
-		count++;
-		/* A block pushed twice makes a cycle: more blocks than exist. */
-		if (count > hk_slab_used(s))
+	for (uint32_t k = 1; (next = hk_next(b)) != NULL; k++, b = next) {
+		if (k >= n)
 			hk_fatal("free(): double free detected: %p", b);
-		n = hk_next(b);
-		if (!n)
-			break;
-		if (hk_ss_of(n) != ss)
+		if (hk_ss_of(next) != ss)
 			hk_slab_corrupt("free", b);
 	}
-	hk_set_next(b, s->free);
-	s->free = (void *)r;
+	return b;
+}
+
+/* The count in the remote word says how many blocks to take without a
+ * walk over them, which would fetch every block from the cache of the
+ * thread that freed it one after the other; the pop check (fastpath.h)
+ * then looks at each block as it is handed out.  Only a list that must
+ * be joined to a non-empty free list is walked, for its tail. */
+uint32_t hk_slab_collect(struct hk_slab *s)
+{
+	uintptr_t r = __atomic_exchange_n(&s->remote, 0, __ATOMIC_ACQUIRE);
+	void *head = (void *)(r & HK_REMOTE_PTR);
+	uint32_t count = (uint32_t)(r >> HK_REMOTE_COUNT_SHIFT);
+
+	if (!head)
+		return 0;
+	if (count > hk_slab_used(s) || hk_ss_of(head) != hk_ss_of(s))
+		hk_fatal("free(): double free detected: %p", head);
+	if (s->free)
+		hk_set_next(hk_slab_tail(hk_ss_of(s), head, count), s->free);
+	s->free = head;
 	s->used -= count;
 	return count;
 }
@@ -84,11 +95,12 @@ bool hk_slab_refill(struct hk_slab *s)
 
 bool hk_slab_remote_push(struct hk_slab *s, void *b)
 {
-	uintptr_t old = __atomic_load_n(&s->remote, __ATOMIC_RELAXED);
+	uintptr_t old = __atomic_load_n(&s->remote, __ATOMIC_RELAXED), new;
 
-	do
-		hk_set_next(b, (void *)(old & ~(uintptr_t)1));
-	while (!__atomic_compare_exchange_n(&s->remote, &old, (uintptr_t)b, true,
-					    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	do {
+		hk_set_next(b, (void *)(old & HK_REMOTE_PTR));
+		new = (uintptr_t)b + ((old >> HK_REMOTE_COUNT_SHIFT) + 1) * HK_REMOTE_ONE;
+	} while (!__atomic_compare_exchange_n(&s->remote, &old, new, true,
+					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 	return old & 1;
 }

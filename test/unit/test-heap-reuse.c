@@ -1,0 +1,174 @@
+/* test-heap-reuse: what a heap keeps for reuse.  Slabs that empty stay
+ * (the idle list) and serve the next mallocs of their class, or of
+ * another class over as many slices, without a new slab; malloc_trim
+ * releases them, in this thread at once and in the others at their next
+ * slow path; and the table of owned superslabs the inline free trusts
+ * (own[]) never names one the heap gave up, even after the addresses
+ * went back to the OS and came out again as large objects.  A slab
+ * that empties behind its class's head hands its blocks out from the
+ * start again: a double free of one of them is still caught. */
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hakmem.h"
+#include "internal.h"
+#include "tap.h"
+#include "../badinput/child.h"
+
+#define N 3000
+static void *blk[N];
+
+static uint64_t slabs_made(void)
+{
+	return __atomic_load_n(&hk_stats[HK_ST_SLAB_NEW], __ATOMIC_RELAXED);
+}
+
+static int fill(size_t size, int n)
+{
+	int ok = 1;
+
+	for (int i = 0; i < n; i++) {
+		blk[i] = hk_malloc(size);
+		ok &= blk[i] != NULL;
+		if (blk[i])
+			memset(blk[i], i & 255, size < 64 ? size : 64);
+	}
+	return ok;
+}
+
+static void empty(int n)
+{
+	for (int i = n - 1; i >= 0; i--)
+		hk_free(blk[i]);
+}
+
+static int owned(const struct hk_heap *h, uintptr_t e)
+{
+	struct hk_superslab *ss = (struct hk_superslab *)e;
+
+	return e == 1 || ((hk_segmap_get(ss) & HK_SEG_SS) && ss->owner == h);
+}
+
+/* hot and every entry of own[] name a superslab h owns (1: none). */
+static int own_true(const struct hk_heap *h)
+{
+	if (!owned(h, h->hot))
+		return 0;
+	for (unsigned i = 0; i < HK_OWN; i++) {
+		if (!owned(h, h->own[i]) ||
+		    (h->own[i] != 1 && hk_own_slot((void *)h->own[i]) != i))
+			return 0;
+	}
+	return 1;
+}
+
+/* A full slab becomes its class's head at its first free: blk[0]'s
+ * slab, freed first but emptied last, is no longer the head then, and
+ * drops its free list for the bump pointer. */
+static int free_twice(void *arg)
+{
+	(void)arg;
+	fill(100, N);
+	for (int i = 1; i < N; i++)
+		hk_free(blk[i]);
+	hk_free(blk[0]);
+	hk_free(blk[0]);
+	return 0;
+}
+
+static pthread_barrier_t step;
+static size_t other_idle;
+
+static void *other(void *arg)
+{
+	struct hk_heap *h;
+	void *p;
+
+	(void)arg;
+	fill(700, 500);
+	empty(500);
+	h = hk_tls_heap;
+	other_idle = h->nidle;
+	pthread_barrier_wait(&step);	/* idle slabs kept */
+	pthread_barrier_wait(&step);	/* main trimmed */
+	p = hk_malloc(9000);		/* a class it never used: a slow path */
+	other_idle = h->nidle;
+	hk_free(p);
+	return NULL;
+}
+
+int main(void)
+{
+	struct hk_heap *h;
+	void *large[16];
+	uint64_t made;
+	int ok;
+	pthread_t t;
+
+	struct hk_child c;
+
+	tap_plan(8);
+	ok = fill(100, N);
+	empty(N);
+	made = slabs_made();
+	ok &= fill(100, N);
+	tap_ok(ok && slabs_made() == made,
+	       "a class that empties and fills again makes no new slab (%llu made)",
+	       (unsigned long long)(slabs_made() - made));
+	empty(N);
+
+	/* 48 B and 3000 B slabs are both one slice. */
+	ok = fill(48, N);
+	empty(N);
+	made = slabs_made();
+	ok &= fill(3000, 20);
+	tap_ok(ok && slabs_made() == made,
+	       "a new class takes an idle slab of another over as many slices (%llu made)",
+	       (unsigned long long)(slabs_made() - made));
+	empty(20);
+
+	h = hk_tls_heap;
+	tap_ok(h->nidle > 0, "emptied slabs are kept (%u slices)", h->nidle);
+	hk_malloc_trim(0);
+	tap_ok(h->nidle == 0 && h->idle == NULL, "malloc_trim releases them (%u slices left)",
+	       h->nidle);
+
+	pthread_barrier_init(&step, NULL, 2);
+	pthread_create(&t, NULL, other, NULL);
+	pthread_barrier_wait(&step);
+	ok = other_idle > 0;
+	hk_malloc_trim(0);
+	pthread_barrier_wait(&step);
+	pthread_join(t, NULL);
+	tap_ok(ok && other_idle == 0,
+	       "another thread's idle slabs go at its next slow path after malloc_trim (%zu left)",
+	       other_idle);
+
+	/* 20 KiB blocks over several superslabs, all given back, then large
+	 * objects that may land where they were. */
+	ok = fill(20000, 1500);
+	empty(1500);
+	ok &= own_true(h);
+	hk_malloc_trim(0);
+	ok &= own_true(h);
+	tap_ok(ok, "hot and own[] name only superslabs the heap owns, before and after malloc_trim");
+	ok = 1;
+	for (int i = 0; i < 16; i++) {
+		large[i] = hk_malloc((size_t)3 << 20);
+		ok &= large[i] != NULL;
+		if (large[i])
+			memset(large[i], 1, 4096);
+	}
+	ok &= fill(20000, 200);
+	empty(200);
+	for (int i = 0; i < 16; i++)
+		hk_free(large[i]);
+	ok &= own_true(h);
+	tap_ok(ok, "large objects over released superslabs free cleanly");
+	hk_child(free_twice, NULL, 30, &c);
+	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
+	       "a double free into a slab reset to its bump pointer is caught ('%s')", c.line);
+	return tap_done();
+}
