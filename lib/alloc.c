@@ -147,10 +147,20 @@ HK_EXPORT size_t hk_malloc_usable_size(void *p)
 	return hk_large_usable(hk_large_of(p, seg, "malloc_usable_size"), p);
 }
 
+/* A block that grows moves into one a quarter larger at least (as
+ * tcmalloc), so that a string grown by short appends moves once each
+ * 1.25x rather than at each of the eight classes of a doubling; the
+ * room shows in malloc_usable_size.  Large objects grow in place or by
+ * mremap (hk_large_realloc) and get none. */
 static void *hk_realloc_move(void *p, size_t old, size_t size)
 {
-	void *q = hk_malloc(size);
+	size_t want = old + old / 4;
+	void *q = NULL;
 
+	if (size > old && size < want && want <= HK_SMALL_MAX)
+		q = hk_malloc(want);
+	if (!q)
+		q = hk_malloc(size);
 	if (!q)
 		return NULL;
 	memcpy(q, p, old < size ? old : size);
@@ -158,9 +168,44 @@ static void *hk_realloc_move(void *p, size_t old, size_t size)
 	return q;
 }
 
+/* p, a block of bs bytes, resized to size: it stays where it is while
+ * it fits and keeps more than half of the block in use. */
+static void *hk_realloc_small(void *p, uint32_t bs, size_t size)
+{
+	if (size <= bs && (size > bs / 2 || bs <= 64))
+		return p;
+	return hk_realloc_move(p, bs, size);
+}
+
+/* What the fast path of hk_realloc does not take: the segment map. */
+static void *hk_realloc_general(void *p, size_t size)
+{
+	uintptr_t seg = hk_segmap_get(p);
+	struct hk_large *l;
+	void *q;
+
+	if (seg & HK_SEG_SS) {
+		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
+
+		if (!hk_slab_is_block(s, p) || hk_block_is_free(p))
+			hk_bad_free("realloc", p);
+		return hk_realloc_small(p, s->block, size);
+	}
+	l = hk_large_of(p, seg, "realloc");
+	if (size > HK_SMALL_MAX) {
+		q = hk_large_realloc(l, p, size);
+		if (q)
+			return q;
+	}
+	return hk_realloc_move(p, l->size, size);
+}
+
+/* A block of the hot superslab or one in own[] is checked as free
+ * checks it (hk_fast_free), with no segment map lookup. */
 HK_EXPORT void *hk_realloc(void *p, size_t size)
 {
-	uintptr_t seg;
+	struct hk_heap *h = hk_tls_heap;
+	struct hk_superslab *ss = hk_ss_of(p);
 
 	if (!p)
 		return hk_malloc(size);
@@ -168,27 +213,14 @@ HK_EXPORT void *hk_realloc(void *p, size_t size)
 		hk_free(p);
 		return NULL;
 	}
-	seg = hk_segmap_get(p);
-	if (seg & HK_SEG_SS) {
-		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
-		uint32_t bs = s->block;
+	if (HK_LIKELY((uintptr_t)ss == h->hot ||
+		      (uintptr_t)ss == h->own[hk_own_slot(ss)])) {
+		struct hk_slab *s = hk_slab_at(ss, p);
 
-		if (!hk_slab_is_block(s, p) || hk_block_is_free(p))
-			hk_bad_free("realloc", p);
-		if (size <= bs && (size > bs / 2 || bs <= 64))
-			return p;
-		return hk_realloc_move(p, bs, size);
-	} else {
-		struct hk_large *l = hk_large_of(p, seg, "realloc");
-		void *q;
-
-		if (size > HK_SMALL_MAX) {
-			q = hk_large_realloc(l, p, size);
-			if (q)
-				return q;
-		}
-		return hk_realloc_move(p, l->size, size);
+		if (HK_LIKELY(hk_free_ok(s, p)))
+			return hk_realloc_small(p, s->block, size);
 	}
+	return hk_realloc_general(p, size);
 }
 
 HK_EXPORT void *hk_reallocarray(void *p, size_t n, size_t size)
