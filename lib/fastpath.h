@@ -8,29 +8,83 @@
 
 #include "internal.h"
 
+/* x86-64: GCC fuses neither the decrement of a counter in memory with
+ * the signed test of its result nor the clearing of the free key with
+ * its compare (a load, an operation, a store and a test each, on every
+ * malloc and free): one instruction on memory sets the flags the jump
+ * needs.  asm goto with outputs came with GCC 11 and clang 11. */
+#if defined(__x86_64__) && !defined(HK_NO_ASM) && \
+	(defined(__clang__) ? __clang_major__ >= 11 : __GNUC__ >= 11)
+#define HK_ASM_GOTO 1
+#endif
+
+/* Clear the free key of b; true if b did not hold it.  After the
+ * stores before it (the memory clobber), as hk_slab_pop needs. */
+HK_INLINE bool hk_block_take_key(void *b)
+{
+#ifdef HK_ASM_GOTO
+	asm goto("xorq %1, %0\n\tjnz %l[taken]"
+		 : "+m"(((uintptr_t *)b)[1]) : "r"(hk_free_key) : "cc", "memory"
+		 : taken);
+	return false;
+taken:
+	return true;
+#else
+	uintptr_t k;
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	k = ((uintptr_t *)b)[1] ^ hk_free_key;
+
+	((uintptr_t *)b)[1] = k;
+	return k != 0;
+#endif
+}
+
+/* --s->used; true if the slab emptied or is full (HK_SLAB_FULL). */
+HK_INLINE bool hk_slab_put(struct hk_slab *s)
+{
+#ifdef HK_ASM_GOTO
+	asm goto("subl $1, %0\n\tjle %l[slow]" : "+m"(s->used) : : "cc" : slow);
+	return false;
+slow:
+	return true;
+#else
+	return (int32_t)--s->used <= 0;
+#endif
+}
+
 /* Pop b from s->free, the only place a block leaves a free list.  b
  * came out of an encoded next pointer (or a remote list): one outside the
  * superslab of s (whose descriptor lives in the superslab's header) was
  * not written by us but by a use-after-free write, which must not steer
  * this malloc.  Testing the head before it is used, rather than each next
  * pointer as it is decoded, is one compare with no NULL case.  Every
- * block on a free list holds the free key, and a pop clears it: a block
- * without it was handed out already, which a block freed twice (a cycle
- * in the list) or a use-after-free write shows; the remote list is taken
- * without a walk (hk_slab_collect), so this is where its blocks are
- * looked at. */
+ * block on a free list holds the free key, and a pop clears it (one xor
+ * that tests it too, hk_block_take_key): a block without it was handed
+ * out already, which a block freed twice (a cycle in the list) or a
+ * use-after-free write shows; the remote list is taken without a walk
+ * (hk_slab_collect), so this is where its blocks are looked at.  The
+ * key goes once the head has moved on: a fork while another thread is
+ * here leaves the child (which may adopt that thread's heap) a list
+ * whose head still holds its key. */
 HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 {
 #ifndef HK_UNHARDENED
-	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK ||
-			!hk_block_is_free(b)))
-		hk_slab_corrupt("malloc", b);
+	if (HK_UNLIKELY(((uintptr_t)b ^ (uintptr_t)s) > HK_SS_MASK))
+		goto corrupt;
 #endif
 	s->free = hk_next(b);
 	__builtin_prefetch(s->free, 1);
 	s->used++;
+#ifndef HK_UNHARDENED
+	if (HK_UNLIKELY(hk_block_take_key(b)))
+		goto corrupt;
+#else
 	((uintptr_t *)b)[1] = 0;	/* the free key */
+#endif
 	return b;
+corrupt:
+	hk_slab_corrupt("malloc", b);
 }
 
 /* A never-used block from the bump pointer (s->bump < s->end). */
@@ -86,7 +140,7 @@ HK_INLINE void hk_free_push(struct hk_heap *h, struct hk_superslab *ss,
 	((uintptr_t *)p)[1] = hk_free_key;
 	hk_set_next(p, s->free);
 	s->free = p;
-	if (HK_UNLIKELY((int32_t)--s->used <= 0))
+	if (HK_UNLIKELY(hk_slab_put(s)))
 		hk_heap_free_slow(h, ss, s);
 }
 
