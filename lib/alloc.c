@@ -177,8 +177,9 @@ static void *hk_realloc_small(void *p, uint32_t bs, size_t size)
 	return hk_realloc_move(p, bs, size);
 }
 
-/* What the fast path of hk_realloc does not take: the segment map. */
-static void *hk_realloc_general(void *p, size_t size)
+/* What the fast path of hk_realloc does not take: the segment map.
+ * Out of line, so that the fast path needs no stack frame. */
+static __attribute__((noinline)) void *hk_realloc_general(void *p, size_t size)
 {
 	uintptr_t seg = hk_segmap_get(p);
 	struct hk_large *l;
