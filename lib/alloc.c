@@ -132,14 +132,17 @@ HK_EXPORT void *hk_calloc(size_t n, size_t size)
 
 HK_EXPORT size_t hk_malloc_usable_size(void *p)
 {
+	struct hk_slab *s;
 	uintptr_t seg;
 
 	if (!p)
 		return 0;
+	s = hk_fast_slab(hk_tls_heap, p);
+	if (HK_LIKELY(s != NULL))
+		return s->block;
 	seg = hk_segmap_get(p);
 	if (seg & HK_SEG_SS) {
-		struct hk_slab *s = hk_slab_of(hk_ss_of(p), p);
-
+		s = hk_slab_of(hk_ss_of(p), p);
 		if (!hk_slab_is_block(s, p))
 			hk_bad_free("malloc_usable_size", p);
 		return s->block;
@@ -202,11 +205,10 @@ static __attribute__((noinline)) void *hk_realloc_general(void *p, size_t size)
 }
 
 /* A block of the hot superslab or one in own[] is checked as free
- * checks it (hk_fast_free), with no segment map lookup. */
+ * checks it (hk_fast_slab), with no segment map lookup. */
 HK_EXPORT void *hk_realloc(void *p, size_t size)
 {
-	struct hk_heap *h = hk_tls_heap;
-	struct hk_superslab *ss = hk_ss_of(p);
+	struct hk_slab *s;
 
 	if (!p)
 		return hk_malloc(size);
@@ -214,13 +216,9 @@ HK_EXPORT void *hk_realloc(void *p, size_t size)
 		hk_free(p);
 		return NULL;
 	}
-	if (HK_LIKELY((uintptr_t)ss == h->hot ||
-		      (uintptr_t)ss == h->own[hk_own_slot(ss)])) {
-		struct hk_slab *s = hk_slab_at(ss, p);
-
-		if (HK_LIKELY(hk_free_ok(s, p)))
-			return hk_realloc_small(p, s->block, size);
-	}
+	s = hk_fast_slab(hk_tls_heap, p);
+	if (HK_LIKELY(s != NULL))
+		return hk_realloc_small(p, s->block, size);
 	return hk_realloc_general(p, size);
 }
 

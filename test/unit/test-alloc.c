@@ -37,6 +37,33 @@ static void *consumer(void *arg)
 	return NULL;
 }
 
+/* A string grown by one-byte appends to 4 KiB: the contents are kept,
+ * and a block that must grow moves into one with room (hk_realloc_move)
+ * rather than into the next of the 47 classes up to 4 KiB each time. */
+static void test_realloc_growth(void)
+{
+	char *p = NULL;
+	int moves = 0, ok = 1;
+
+	for (size_t n = 1; n <= 4096; n++) {
+		char *q = hk_realloc(p, n);
+
+		if (!q) {
+			ok = 0;
+			break;
+		}
+		moves += p && q != p;
+		ok &= n == 1 || q[n - 2] == (char)(n - 1);
+		q[n - 1] = (char)n;
+		ok &= hk_malloc_usable_size(q) >= n;
+		p = q;
+	}
+	hk_free(p);
+	tap_ok(ok && moves <= 30,
+	       "realloc grows a string by one-byte appends to 4 KiB in %d moves (at most 30), contents kept",
+	       moves);
+}
+
 int main(void)
 {
 	int ok = 1;
@@ -46,7 +73,7 @@ int main(void)
 	void *a;
 	pthread_t t;
 
-	tap_plan(13);
+	tap_plan(14);
 	for (unsigned i = 0; i < sizeof(sizes) / sizeof(*sizes); i++)
 		ok &= fill_check(sizes[i]);
 	tap_ok(ok, "malloc/free across classes and large sizes");
@@ -66,6 +93,7 @@ int main(void)
 	ok &= p && memcmp(p, "01234", 5) == 0;
 	tap_ok(ok, "realloc keeps contents growing into a large object and back");
 	tap_ok(hk_realloc(p, 0) == NULL, "realloc(p, 0) frees and returns NULL");
+	test_realloc_growth();
 	ok = 1;
 	for (size_t n = 1; n < (3 << 20); n = n * 2 + 7) {
 		p = hk_malloc(n);
