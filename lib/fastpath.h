@@ -34,7 +34,6 @@ taken:
 
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	k = ((uintptr_t *)b)[1] ^ hk_free_key;
-
 	((uintptr_t *)b)[1] = k;
 	return k != 0;
 #endif
@@ -83,8 +82,10 @@ HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 	((uintptr_t *)b)[1] = 0;	/* the free key */
 #endif
 	return b;
+#ifndef HK_UNHARDENED
 corrupt:
 	hk_slab_corrupt("malloc", b);
+#endif
 }
 
 /* A never-used block from the bump pointer (s->bump < s->end). */
