@@ -133,8 +133,11 @@ int main(void)
 	tap_ok(max_rss <= base_rss + allowed,
 	       "resident size does not grow round over round: %zu KiB after round %d, at most %zu KiB in the %d rounds after (a leak of one round's %zu KiB of blocks per round fails)",
 	       base_rss >> 10, WARMUP, max_rss >> 10, ROUNDS - WARMUP, footprint >> 10);
-	tap_ok(max_vm <= base_vm + allowed,
-	       "mapped size does not grow round over round: %zu KiB after round %d, at most %zu KiB after",
-	       base_vm >> 10, WARMUP, max_vm >> 10);
+	/* glibc makes a new arena (64 MiB of address space) whenever threads
+	 * contend, up to 8 per core: how many depends on the load. */
+	ok_unless_glibc(max_vm <= base_vm + allowed,
+			"glibc adds an arena of 64 MiB when threads contend",
+			"mapped size does not grow round over round: %zu KiB after round %d, at most %zu KiB after",
+			base_vm >> 10, WARMUP, max_vm >> 10);
 	return tap_done();
 }
