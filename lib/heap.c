@@ -780,8 +780,9 @@ size_t hk_heap_trim_all(void)
  * only slab: the thread that reclaims ss takes it over with its blocks
  * and faulted-in pages where they are (threads that come and go then
  * keep using the same pages instead of carving new slabs elsewhere).
- * The dirty slices and the kept slabs wait for the purge delay, as an
- * owner's do; the ticks of live heaps see to them meanwhile. */
+ * The dirty slices are purged at once; the kept slabs wait for the
+ * purge delay, as an owner's do; the ticks of live heaps see to them
+ * meanwhile. */
 static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 			       uint64_t now)
 {
@@ -798,6 +799,14 @@ static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 			s->idle_since = now;	/* the orphan purge's clock */
 	}
 	hk_ss_room(ss);
+	/* Now, not after the delay: threads that come and go faster than
+	 * it (mstress: a round in 16 ms) would each leave a superslab's
+	 * worth of dirty slices resident, and the next thread, reclaiming
+	 * superslabs only within its share, touches fresh ones meanwhile
+	 * (peak RSS 1.7 to 2 times mimalloc's).  A page the next owner
+	 * wants again costs a fault, no more. */
+	if (ss->dirty_mask)
+		hk_superslab_purge(ss, true, now);
 	if (ss->nslabs == 0) {
 		hk_superslab_free(ss);
 		return;
