@@ -13,6 +13,7 @@ int main(void)
 	void *a, *b, *c;
 
 	tap_plan(1);
+	hk_free(hk_malloc(1));	/* init first: it sets the delay */
 	hk_purge_delay = 60000;	/* nothing leaves the cache meanwhile */
 	a = hk_malloc(SIZE);
 	b = hk_malloc(SIZE);
