@@ -116,8 +116,12 @@ static struct hk_large *hk_lcache_remove(unsigned i)
 	return l;
 }
 
-/* The smallest entry of at least len aligned to align, else the
- * largest (when any is allowed); -1 if none. */
+/* The smallest entry of at least len aligned to align, the newest of
+ * those (its pages the likeliest still in cache, and the older ones of
+ * its size left to age out: taking the oldest would keep every cached
+ * mapping in use, each with the pages its largest block touched, 1.8
+ * MiB in mstress), else the largest (when any is allowed); -1 if
+ * none. */
 static int hk_lcache_find(size_t len, size_t align, bool any)
 {
 	int best = -1, big = -1;
@@ -126,7 +130,7 @@ static int hk_lcache_find(size_t len, size_t align, bool any)
 		struct hk_large *l = hk_lcache[i];
 
 		if (l->maplen >= len && !((uintptr_t)l & (align - 1)) &&
-		    (best < 0 || l->maplen < hk_lcache[best]->maplen))
+		    (best < 0 || l->maplen <= hk_lcache[best]->maplen))
 			best = (int)i;
 		if (big < 0 || l->maplen > hk_lcache[big]->maplen)
 			big = (int)i;
