@@ -1,6 +1,7 @@
 /* heap-impl.h: what the heap's own files share and nobody else uses.
  *
- * heap.c: a thread's heap, its lists and the slow paths.  heap-abandon.c:
+ * heap.c: a thread's heap, its lists and the slow paths.  heap-purge.c:
+ * the release of idle slabs, the purge and malloc_trim.  heap-abandon.c:
  * the abandoned superslabs of exited threads.
  */
 #ifndef HK_HEAP_IMPL_H
@@ -41,8 +42,23 @@ static inline void hk_ss_push(struct hk_superslab **head, struct hk_superslab *s
 
 /* heap.c */
 
+/* Raised to make every heap release what it keeps (hk_heap_tick). */
+extern uint32_t hk_pressure;
+/* Take s off its class list. */
+void hk_list_remove(struct hk_heap *h, struct hk_slab *s);
+/* Give s's slices back to ss, which moves to the front of h's list. */
+void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
+			  struct hk_slab *s, uint64_t now);
+/* h gives ss up, to be freed. */
+void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss);
 /* Take over an abandoned superslab: sort its slabs into our lists. */
 void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss);
+
+/* heap-purge.c */
+
+/* Walk the idle list: release the slabs empty for the purge delay
+ * (force: all of them). */
+void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now);
 
 /* heap-abandon.c */
 
