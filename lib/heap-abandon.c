@@ -45,7 +45,7 @@ static bool hk_ss_wanted(const struct hk_superslab *ss, unsigned cls, bool dirty
 #define HK_RECLAIM_LOOK 64
 
 struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
-					    bool dirty)
+				     bool dirty)
 {
 	struct hk_superslab *ss;
 	unsigned n = 0;
@@ -169,7 +169,7 @@ static unsigned hk_abandoned_dirty(void)
  * kept slabs wait for the purge delay, as an owner's do; the ticks of
  * live heaps see to them meanwhile. */
 void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
-			       uint64_t now)
+			uint64_t now)
 {
 	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];

@@ -18,7 +18,8 @@
 
 /* ---- superslab lists (a heap's, and the abandoned list) ------------ */
 
-static inline void hk_ss_unlink(struct hk_superslab **head, struct hk_superslab *ss)
+static inline void hk_ss_unlink(struct hk_superslab **head,
+				struct hk_superslab *ss)
 {
 	if (ss->prev)
 		ss->prev->next = ss->next;
@@ -30,7 +31,8 @@ static inline void hk_ss_unlink(struct hk_superslab **head, struct hk_superslab 
 	ss->prev = NULL;
 }
 
-static inline void hk_ss_push(struct hk_superslab **head, struct hk_superslab *ss)
+static inline void hk_ss_push(struct hk_superslab **head,
+			      struct hk_superslab *ss)
 {
 	ss->prev = NULL;
 	ss->next = *head;
@@ -38,7 +40,6 @@ static inline void hk_ss_push(struct hk_superslab **head, struct hk_superslab *s
 		ss->next->prev = ss;
 	*head = ss;
 }
-
 
 /* heap.c */
 
