@@ -11,12 +11,14 @@
  * back (directly when the owner frees, through the heap's notice stack
  * when another thread does).  Heaps are never unmapped: an exited
  * thread's heap goes to a pool for the next thread, and its superslabs to
- * the abandoned list, from which any heap that needs room reclaims them.
+ * the abandoned list (heap-abandon.c), from which any heap that needs
+ * room reclaims them.
  */
 #include <errno.h>
 #include <pthread.h>
 
 #include "fastpath.h"
+#include "heap-impl.h"
 #include "internal.h"
 #include "os.h"
 
@@ -33,12 +35,6 @@ static pthread_mutex_t hk_heap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_heap *hk_heap_all;
 static struct hk_heap *hk_heap_pool;
 static uint64_t hk_heap_nlive;		/* heaps owned by a thread */
-static pthread_mutex_t hk_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct hk_superslab *hk_abandoned;
-/* Some abandoned superslab has dirty slices or idle slabs for the
- * purge ticks (under the lock; read without it to skip the lock when
- * there is nothing to do). */
-static bool hk_abandoned_work;
 
 struct hk_heap *hk_heap_first(void)
 {
@@ -90,7 +86,7 @@ static void hk_list_append(struct hk_heap *h, struct hk_slab *s)
 	head->prev = s;
 }
 
-static void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
+void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
 {
 	struct hk_slab *head = h->cur[s->cls];
 
@@ -149,27 +145,6 @@ static void hk_heap_unfull(struct hk_heap *h, struct hk_slab *s)
 
 /* ---- superslab lists ----------------------------------------------- */
 
-static void hk_ss_unlink(struct hk_superslab **head, struct hk_superslab *ss)
-{
-	if (ss->prev)
-		ss->prev->next = ss->next;
-	else
-		*head = ss->next;
-	if (ss->next)
-		ss->next->prev = ss->prev;
-	ss->next = NULL;
-	ss->prev = NULL;
-}
-
-static void hk_ss_push(struct hk_superslab **head, struct hk_superslab *ss)
-{
-	ss->prev = NULL;
-	ss->next = *head;
-	if (ss->next)
-		ss->next->prev = ss;
-	*head = ss;
-}
-
 /* h takes ss (new or adopted): first in its list, and in own[]. */
 static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
@@ -181,7 +156,7 @@ static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
 
 /* h gives ss up (to be freed): every path that does must come here,
  * so that neither hot nor own[] ever names a superslab h does not own. */
-static void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
+void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
 	hk_ss_unlink(&h->ss, ss);
 	h->nss--;
@@ -240,8 +215,8 @@ static void hk_heap_drain(struct hk_heap *h)
 
 /* ---- slabs in and out of the heap ---------------------------------- */
 
-static void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
-				 struct hk_slab *s, uint64_t now)
+void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
+			  struct hk_slab *s, uint64_t now)
 {
 	hk_superslab_slab_free(ss, s, now);
 	h->dirty = true;
@@ -270,7 +245,7 @@ static void hk_heap_tick(struct hk_heap *h);
  * slow path. */
 #define HK_IDLE_MAX 512
 
-static uint32_t hk_pressure;
+uint32_t hk_pressure;
 static bool hk_tight;
 
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
@@ -309,34 +284,6 @@ void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 	hk_heap_tick(h);
 }
 
-/* Walk the idle list: drop the slabs in use again, stamp the newly
- * emptied, release those empty for the purge delay (force: all). */
-static void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
-{
-	struct hk_slab **pp = &h->idle, *s;
-
-	while ((s = *pp) != NULL) {
-		if (s->used == 0 && !force &&
-		    (!s->idle_since || !hk_purge_due(s->idle_since, now))) {
-			if (!s->idle_since)
-				s->idle_since = now;
-			h->dirty = true;
-			pp = &s->idle_next;
-			continue;
-		}
-		*pp = s->idle_next;
-		s->in_idle = 0;
-		/* Unused since idle_since: so are its slices, and the
-		 * superslab if it empties. */
-		if (s->used == 0) {
-			hk_list_remove(h, s);
-			hk_heap_slab_release(h, hk_ss_of(s), s,
-					     s->idle_since ? s->idle_since : now);
-		}
-		h->nidle -= s->span;
-	}
-}
-
 /* Keep s, empty, on the idle list (as hk_heap_free_slow does) if the
  * bound allows. */
 static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
@@ -352,16 +299,8 @@ static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
 	return true;
 }
 
-/* Take ss off the abandoned list for h, under hk_abandoned_lock (so
- * that under the lock, no owner means on the list). */
-static void hk_abandoned_take(struct hk_heap *h, struct hk_superslab *ss)
-{
-	hk_ss_unlink(&hk_abandoned, ss);
-	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
-}
-
 /* Take over an abandoned superslab: sort its slabs into our lists. */
-static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
+void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 {
 	uint64_t now = hk_now_ms();
 
@@ -388,43 +327,6 @@ static void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 		}
 	}
 	hk_stat_add(HK_ST_SS_RECLAIM, 1);
-}
-
-static bool hk_ss_has_room(const struct hk_superslab *ss, unsigned cls)
-{
-	return ss->room[cls >> 6] >> (cls & 63) & 1;
-}
-
-static bool hk_ss_wanted(const struct hk_superslab *ss, unsigned cls, bool dirty)
-{
-	return (cls == HK_NCLASS || hk_ss_has_room(ss, cls)) &&
-	       (!dirty || ss->dirty_mask);
-}
-
-/* Adopt an abandoned superslab among the HK_RECLAIM_LOOK most recently
- * abandoned (a bound on the time under the lock): the first with a slab
- * of cls with room (any if cls is HK_NCLASS) and, if dirty, dirty free
- * slices. */
-#define HK_RECLAIM_LOOK 64
-
-static struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
-					    bool dirty)
-{
-	struct hk_superslab *ss;
-	unsigned n = 0;
-
-	if (!__atomic_load_n(&hk_abandoned, __ATOMIC_RELAXED))
-		return NULL;
-	pthread_mutex_lock(&hk_abandoned_lock);
-	ss = hk_abandoned;
-	while (ss && !hk_ss_wanted(ss, cls, dirty))
-		ss = ++n < HK_RECLAIM_LOOK ? ss->next : NULL;
-	if (ss)
-		hk_abandoned_take(h, ss);
-	pthread_mutex_unlock(&hk_abandoned_lock);
-	if (ss)
-		hk_heap_adopt(h, ss);
-	return ss;
 }
 
 /* A new slab in one of our superslabs with free slices (those that
@@ -585,77 +487,6 @@ static struct hk_heap *hk_heap_new(void)
 	return h;
 }
 
-/* Which classes have a slab with room in ss, abandoned. */
-static void hk_ss_room(struct hk_superslab *ss)
-{
-	ss->room[0] = 0;
-	ss->room[1] = 0;
-	for (unsigned i = 1; i < HK_SLICES; i++) {
-		struct hk_slab *s = &ss->slabs[i];
-
-		if (ss->slab_of[i] == i && (s->free || s->bump < s->end))
-			ss->room[s->cls >> 6] |= (uint64_t)1 << (s->cls & 63);
-	}
-}
-
-/* An abandoned superslab's idle slabs and dirty slices that waited
- * long enough (all of them if force); adds the bytes purged to *total;
- * true if some wait on. */
-static bool hk_heap_purge_orphan(struct hk_superslab *ss, bool force,
-				 uint64_t now, size_t *total)
-{
-	bool idle = false;
-
-	for (unsigned i = 1; i < HK_SLICES; i++) {
-		struct hk_slab *s = &ss->slabs[i];
-
-		/* No owner: only a reclaim could change used, and it holds
-		 * the lock too. */
-		if (ss->slab_of[i] != i || hk_slab_used(s) != 0)
-			continue;
-		if (force || hk_purge_due(s->idle_since, now))
-			hk_superslab_slab_free(ss, s, now);
-		else
-			idle = true;
-	}
-	if (ss->dirty_mask && (force || hk_purge_due(ss->dirty_since, now)))
-		*total += hk_superslab_purge(ss, force, now);
-	hk_ss_room(ss);
-	return idle || ss->dirty_mask != 0;
-}
-
-/* Under hk_abandoned_lock; superslabs left empty go back to the OS
- * layer. */
-static size_t hk_heap_purge_abandoned(bool force)
-{
-	struct hk_superslab *ss, *next;
-	uint64_t now = hk_now_ms();
-	size_t total = 0;
-	bool work = false;
-
-	for (ss = hk_abandoned; ss; ss = next) {
-		next = ss->next;
-		work |= hk_heap_purge_orphan(ss, force, now, &total);
-		if (ss->nslabs == 0) {
-			hk_ss_unlink(&hk_abandoned, ss);
-			hk_superslab_free(ss);
-			total += HK_SS_SIZE;
-		}
-	}
-	__atomic_store_n(&hk_abandoned_work, work, __ATOMIC_RELAXED);
-	return total;
-}
-
-/* A tick that finds the lock taken leaves the work to the next one. */
-static void hk_heap_tick_abandoned(void)
-{
-	if (!__atomic_load_n(&hk_abandoned_work, __ATOMIC_RELAXED) ||
-	    pthread_mutex_trylock(&hk_abandoned_lock) != 0)
-		return;
-	hk_heap_purge_abandoned(false);
-	pthread_mutex_unlock(&hk_abandoned_lock);
-}
-
 static void hk_heap_tick(struct hk_heap *h)
 {
 	uint32_t pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
@@ -719,121 +550,7 @@ void *hk_heap_malloc_slow(size_t size)
 	return b;
 }
 
-/* ---- returning memory ---------------------------------------------- */
-
-size_t hk_heap_purge(struct hk_heap *h, bool force)
-{
-	uint64_t now = hk_now_ms();
-	struct hk_superslab *ss, *next;
-	size_t total = 0;
-	bool dirty = false;
-
-	h->dirty = false;
-	/* The walk touches every idle descriptor: twice per purge delay is
-	 * often enough to stamp and release them in time. */
-	if (force || now - h->idle_walk >= hk_purge_delay / 2) {
-		h->idle_walk = now;
-		hk_heap_release_idle(h, force, now);
-	} else if (h->idle) {
-		h->dirty = true;
-	}
-	dirty = h->dirty;
-	for (ss = h->ss; ss; ss = next) {
-		next = ss->next;
-		if (ss->nslabs == 0 && h->nss > 1 &&
-		    (force || hk_purge_due(ss->empty_since, now))) {
-			hk_heap_drop_ss(h, ss);
-			hk_superslab_free(ss);
-			total += HK_SS_SIZE;
-			continue;
-		}
-		if (ss->dirty_mask && (force || hk_purge_due(ss->dirty_since, now)))
-			total += hk_superslab_purge(ss, force, now);
-		dirty |= ss->dirty_mask != 0 || (ss->nslabs == 0 && h->nss > 1);
-	}
-	h->dirty = dirty;
-	return total;
-}
-
-size_t hk_heap_trim_all(void)
-{
-	struct hk_heap *h = hk_tls_heap;
-	size_t total = 0;
-
-	__atomic_fetch_add(&hk_pressure, 1, __ATOMIC_RELAXED);
-	if (h != &hk_heap_empty) {
-		h->pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
-		total += hk_heap_purge(h, true);
-	}
-	/* Abandoned superslabs have no owner to race with but the lock. */
-	pthread_mutex_lock(&hk_abandoned_lock);
-	total += hk_heap_purge_abandoned(true);
-	pthread_mutex_unlock(&hk_abandoned_lock);
-	total += hk_large_trim(true);
-	/* Last: the superslabs released above sit in the OS layer's cache. */
-	return total + hk_os_chunk_trim();
-}
-
 /* ---- thread exit --------------------------------------------------- */
-
-/* The dirty slices that abandoned superslabs may keep, all together:
- * beyond, a thread's are purged as it exits, not after the delay.
- * Threads that come and go faster than it (mstress: a round in 16 ms)
- * would each leave theirs resident, and the next thread, reclaiming
- * superslabs only within its share, touches fresh ones meanwhile (peak
- * RSS 1.7 to 2 times mimalloc's); below, the next owner reuses them
- * without a fault (larson's rounds). */
-#define HK_ABANDON_DIRTY 32
-
-/* Dirty slices among the HK_RECLAIM_LOOK most recently abandoned. */
-static unsigned hk_abandoned_dirty(void)
-{
-	unsigned n = 0, k = 0;
-
-	pthread_mutex_lock(&hk_abandoned_lock);
-	for (struct hk_superslab *ss = hk_abandoned; ss && k < HK_RECLAIM_LOOK;
-	     ss = ss->next, k++)
-		n += (unsigned)__builtin_popcountll(ss->dirty_mask);
-	pthread_mutex_unlock(&hk_abandoned_lock);
-	return n;
-}
-
-/* Empty slabs go back to ss, but for the one each class kept as its
- * only slab: the thread that reclaims ss takes it over with its blocks
- * and faulted-in pages where they are (threads that come and go then
- * keep using the same pages instead of carving new slabs elsewhere).
- * The dirty slices are purged at once beyond HK_ABANDON_DIRTY; the
- * kept slabs wait for the purge delay, as an owner's do; the ticks of
- * live heaps see to them meanwhile. */
-static void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
-			       uint64_t now)
-{
-	for (unsigned i = 1; i < HK_SLICES; i++) {
-		struct hk_slab *s = &ss->slabs[i];
-
-		if (ss->slab_of[i] != i)
-			continue;
-		if (hk_slab_collect(s) && hk_slab_used(s) == 0)
-			s->idle_since = now;
-		if (hk_slab_used(s) == 0 && h->cur[s->cls] != s)
-			hk_superslab_slab_free(ss, s, now);
-		else if (hk_slab_used(s) == 0 && !s->idle_since)
-			s->idle_since = now;	/* the orphan purge's clock */
-	}
-	hk_ss_room(ss);
-	if (ss->nslabs == 0) {
-		hk_superslab_free(ss);
-		return;
-	}
-	if (ss->dirty_mask && hk_abandoned_dirty() +
-	    (unsigned)__builtin_popcountll(ss->dirty_mask) > HK_ABANDON_DIRTY)
-		hk_superslab_purge(ss, true, now);
-	pthread_mutex_lock(&hk_abandoned_lock);
-	hk_ss_push(&hk_abandoned, ss);
-	__atomic_store_n(&ss->owner, NULL, __ATOMIC_RELEASE);
-	__atomic_store_n(&hk_abandoned_work, true, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&hk_abandoned_lock);
-}
 
 void hk_heap_abandon(struct hk_heap *h)
 {

@@ -1,0 +1,82 @@
+/* heap-impl.h: what the heap's own files share and nobody else uses.
+ *
+ * heap.c: a thread's heap, its lists and the slow paths.  heap-purge.c:
+ * the release of idle slabs, the purge and malloc_trim.  heap-abandon.c:
+ * the abandoned superslabs of exited threads.
+ */
+#ifndef HK_HEAP_IMPL_H
+#define HK_HEAP_IMPL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "internal.h"
+
+#pragma GCC visibility push(hidden)
+
+/* ---- superslab lists (a heap's, and the abandoned list) ------------ */
+
+static inline void hk_ss_unlink(struct hk_superslab **head,
+				struct hk_superslab *ss)
+{
+	if (ss->prev)
+		ss->prev->next = ss->next;
+	else
+		*head = ss->next;
+	if (ss->next)
+		ss->next->prev = ss->prev;
+	ss->next = NULL;
+	ss->prev = NULL;
+}
+
+static inline void hk_ss_push(struct hk_superslab **head,
+			      struct hk_superslab *ss)
+{
+	ss->prev = NULL;
+	ss->next = *head;
+	if (ss->next)
+		ss->next->prev = ss;
+	*head = ss;
+}
+
+/* heap.c */
+
+/* Raised to make every heap release what it keeps (hk_heap_tick). */
+extern uint32_t hk_pressure;
+/* Take s off its class list. */
+void hk_list_remove(struct hk_heap *h, struct hk_slab *s);
+/* Give s's slices back to ss, which moves to the front of h's list. */
+void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
+			  struct hk_slab *s, uint64_t now);
+/* h gives ss up, to be freed. */
+void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss);
+/* Take over an abandoned superslab: sort its slabs into our lists. */
+void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss);
+
+/* heap-purge.c */
+
+/* Walk the idle list: release the slabs empty for the purge delay
+ * (force: all of them). */
+void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now);
+
+/* heap-abandon.c */
+
+/* Held to take from or add to the abandoned list, and by fork. */
+extern pthread_mutex_t hk_abandoned_lock;
+/* Adopt an abandoned superslab with a slab of cls with room (any if cls
+ * is HK_NCLASS) and, if dirty, dirty free slices; NULL if none. */
+struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
+				     bool dirty);
+/* Purge the abandoned superslabs (under hk_abandoned_lock). */
+size_t hk_heap_purge_abandoned(bool force);
+/* The purge tick's share of the abandoned superslabs. */
+void hk_heap_tick_abandoned(void);
+/* Thread exit: ss to the abandoned list (or freed if empty). */
+void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
+			uint64_t now);
+
+#pragma GCC visibility pop
+
+#endif /* HK_HEAP_IMPL_H */
