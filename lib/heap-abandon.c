@@ -172,12 +172,10 @@ void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 			uint64_t now)
 {
 	for (unsigned i = 1; i < HK_SLICES; i++) {
-		struct hk_slab *s = &ss->slabs[i];
+		struct hk_slab *s = hk_ss_slab_collect(ss, i, now);
 
-		if (ss->slab_of[i] != i)
+		if (!s)
 			continue;
-		if (hk_slab_collect(s) && hk_slab_used(s) == 0)
-			s->idle_since = now;
 		if (hk_slab_used(s) == 0 && h->cur[s->cls] != s)
 			hk_superslab_slab_free(ss, s, now);
 		else if (hk_slab_used(s) == 0 && !s->idle_since)

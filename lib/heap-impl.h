@@ -41,6 +41,22 @@ static inline void hk_ss_push(struct hk_superslab **head,
 	*head = ss;
 }
 
+/* The slab whose first slice is i in ss (NULL if slice i starts none),
+ * its remote frees taken in: for the walks over a superslab that
+ * changes hands (adopt, abandon).  A slab those frees emptied has been
+ * empty since now. */
+static inline struct hk_slab *hk_ss_slab_collect(struct hk_superslab *ss,
+						 unsigned i, uint64_t now)
+{
+	struct hk_slab *s = &ss->slabs[i];
+
+	if (ss->slab_of[i] != i)
+		return NULL;
+	if (hk_slab_collect(s) && hk_slab_used(s) == 0)
+		s->idle_since = now;
+	return s;
+}
+
 /* heap.c */
 
 /* Raised to make every heap release what it keeps (hk_heap_tick). */

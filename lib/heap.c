@@ -308,12 +308,10 @@ void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss)
 	/* Its dirty slices are ours to purge now. */
 	h->dirty |= ss->dirty_mask != 0;
 	for (unsigned i = 1; i < HK_SLICES; i++) {
-		struct hk_slab *s = &ss->slabs[i];
+		struct hk_slab *s = hk_ss_slab_collect(ss, i, now);
 
-		if (ss->slab_of[i] != i)
+		if (!s)
 			continue;
-		if (hk_slab_collect(s) && hk_slab_used(s) == 0)
-			s->idle_since = now;
 		s->used &= ~HK_SLAB_FULL;
 		if (s->used == 0 && h->cur[s->cls] == &hk_slab_empty &&
 		    hk_heap_idle_keep(h, s)) {
