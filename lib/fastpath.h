@@ -159,16 +159,15 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 	hk_free_push(h, ss, s, p);
 }
 
-/* The slab of p, a block handed out from the hot superslab or one in
- * own[], found without slab_of (hk_slab_at); NULL for anything else (a
- * block beyond its slab's first slice, a double free, a bad pointer,
- * another heap's block), which the caller's general way decides. */
+/* The slab of p, a block of a superslab in own[], found without
+ * slab_of (hk_slab_at); NULL for anything else (a block beyond its
+ * slab's first slice, a double free, a bad pointer, another heap's
+ * block), which the caller's general way decides. */
 HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
 {
 	struct hk_superslab *ss = hk_ss_of(p);
 
-	if (HK_LIKELY((uintptr_t)ss == h->hot ||
-		      (uintptr_t)ss == h->own[hk_own_slot(ss)])) {
+	if (HK_LIKELY((uintptr_t)ss == h->own[hk_own_slot(ss)])) {
 		struct hk_slab *s = hk_slab_at(ss, p);
 
 		if (HK_LIKELY(hk_free_ok(s, p)))

@@ -25,7 +25,6 @@
 HK_TLS struct hk_heap *hk_tls_heap = &hk_heap_empty;
 struct hk_slab hk_slab_empty;
 struct hk_heap hk_heap_empty = {
-	.hot = 1,
 	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
 	.own = { [0 ... HK_OWN - 1] = 1 },
@@ -155,13 +154,11 @@ static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
 }
 
 /* h gives ss up (to be freed): every path that does must come here,
- * so that neither hot nor own[] ever names a superslab h does not own. */
+ * so that own[] never names a superslab h does not own. */
 void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
 	hk_ss_unlink(&h->ss, ss);
 	h->nss--;
-	if (h->hot == (uintptr_t)ss)
-		h->hot = h->ss ? (uintptr_t)h->ss : 1;
 	if (h->own[hk_own_slot(ss)] == (uintptr_t)ss)
 		h->own[hk_own_slot(ss)] = 1;
 }
@@ -354,7 +351,7 @@ static struct hk_slab *hk_heap_carve(struct hk_heap *h, unsigned cls, bool dirty
  * all (racy counts: a heuristic).  A heap short of a slab takes an
  * abandoned superslab for its class or its dirty slices only then: one
  * that took them all would leave the threads starting with it (larson's)
- * nothing but new superslabs, and frees outside its hot superslab. */
+ * nothing but new superslabs, and frees outside the superslabs in own[]. */
 static bool hk_heap_within_share(const struct hk_heap *h)
 {
 	uint64_t all = __atomic_load_n(&hk_stats[HK_ST_SS_NEW], __ATOMIC_RELAXED) -
@@ -396,7 +393,8 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 
 	s = hk_heap_idle_take(h, cls);
 	if (s) {
-		h->hot = (uintptr_t)hk_ss_of(s);
+		ss = hk_ss_of(s);
+		h->own[hk_own_slot(ss)] = (uintptr_t)ss;
 		return s;
 	}
 	s = hk_heap_carve(h, cls, true, &ss);
@@ -424,7 +422,6 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	}
 	if (!ss->free_mask)
 		hk_ss_to_tail(h, ss);
-	h->hot = (uintptr_t)ss;
 	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
 	return s;
 }
@@ -467,7 +464,6 @@ static struct hk_heap *hk_heap_new(void)
 				hk_heap_set_cur(h, c, &hk_slab_empty);
 			for (unsigned i = 0; i < HK_OWN; i++)
 				h->own[i] = 1;
-			h->hot = 1;
 			h->next_all = hk_heap_all;
 			__atomic_store_n(&hk_heap_all, h, __ATOMIC_RELEASE);
 		}
@@ -556,7 +552,6 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
-	h->hot = 1;
 	for (unsigned i = 0; i < HK_OWN; i++)
 		h->own[i] = 1;
 	hk_heap_drain(h);
