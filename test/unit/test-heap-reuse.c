@@ -2,11 +2,13 @@
  * (the idle list) and serve the next mallocs of their class, or of
  * another class over as many slices, without a new slab; malloc_trim
  * releases them, in this thread at once and in the others at their next
- * slow path; and the table of owned superslabs the inline free trusts
- * (own[]) never names one the heap gave up, even after the addresses
- * went back to the OS and came out again as large objects.  A slab
+ * slow path; the table of owned superslabs the inline free trusts
+ * (own[]) holds those the heap allocates from and never names one the
+ * heap gave up, even after the addresses went back to the OS and came
+ * out again as large objects; free(NULL) touches no heap.  A slab
  * that empties behind its class's head hands its blocks out from the
  * start again: a double free of one of them is still caught. */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -95,6 +97,20 @@ static int free_twice(void *arg)
 static pthread_barrier_t step;
 static size_t other_idle;
 
+/* free(NULL), which the inline free turns away before any lookup, in a
+ * thread without a heap: it gets none, and errno stays. */
+static void *null_free(void *arg)
+{
+	int ok;
+
+	(void)arg;
+	errno = 1234;
+	for (int i = 0; i < 100; i++)
+		hk_free(NULL);
+	ok = errno == 1234 && hk_tls_heap == &hk_heap_empty;
+	return ok ? arg : NULL;
+}
+
 static void *other(void *arg)
 {
 	struct hk_heap *h;
@@ -120,10 +136,11 @@ int main(void)
 	uint64_t made;
 	int ok;
 	pthread_t t;
+	void *res;
 
 	struct hk_child c;
 
-	tap_plan(9);
+	tap_plan(10);
 	ok = fill(100, N);
 	empty(N);
 	made = slabs_made();
@@ -148,6 +165,10 @@ int main(void)
 	hk_malloc_trim(0);
 	tap_ok(h->nidle == 0 && h->idle == NULL, "malloc_trim releases them (%u slices left)",
 	       h->nidle);
+
+	pthread_create(&t, NULL, null_free, &ok);
+	pthread_join(t, &res);
+	tap_ok(res == &ok, "free(NULL) in a thread without a heap makes none and keeps errno");
 
 	pthread_barrier_init(&step, NULL, 2);
 	pthread_create(&t, NULL, other, NULL);
