@@ -204,8 +204,8 @@ static __attribute__((noinline)) void *hk_realloc_general(void *p, size_t size)
 	return hk_realloc_move(p, l->size, size);
 }
 
-/* A block of a superslab in own[] is checked as free
- * checks it (hk_fast_slab), with no segment map lookup. */
+/* A block of a superslab in own[] is checked as free checks it
+ * (hk_fast_slab), with no segment map lookup. */
 HK_EXPORT void *hk_realloc(void *p, size_t size)
 {
 	struct hk_slab *s;
