@@ -159,8 +159,8 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 	hk_free_push(h, ss, s, p);
 }
 
-/* The slab of p, a block handed out from the hot superslab or one in
- * own[], found without slab_of (hk_slab_at); NULL for anything else (a
+/* The slab of p, a block of the heap's only superslab (hot) or of one
+ * in own[], found without slab_of (hk_slab_at); NULL for anything else (a
  * block beyond its slab's first slice, a double free, a bad pointer,
  * another heap's block), which the caller's general way decides. */
 HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)

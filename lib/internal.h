@@ -285,9 +285,10 @@ void hk_segmap_fork_child(void);
 #define HK_OWN 16		/* entries of hk_heap.own */
 
 struct hk_heap {
-	/* The superslab this heap allocates from (1 if none), and the ones
-	 * it owns by address (hk_own_slot; 1 if none): a free into one needs
-	 * no segment map lookup and no owner test.  own[] is direct-mapped,
+	/* The heap's superslab while it owns one only (1 if it owns none or
+	 * several: hk_heap_set_hot), and the ones it owns by address
+	 * (hk_own_slot; 1 if none): a free into one needs no segment map
+	 * lookup and no owner test.  own[] is direct-mapped,
 	 * so it may miss one the heap owns (the last one freed into or
 	 * allocated from wins), but neither ever names one the heap does
 	 * not own: only the owner frees or abandons its superslabs, and it
