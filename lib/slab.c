@@ -54,6 +54,7 @@ void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 	s->free = NULL;
 	s->used = 0;
 	s->cls = (uint8_t)cls;
+	s->spent = 0;
 	s->zero = zero;
 	s->block = bs;
 	s->shift = (uint8_t)__builtin_ctz(bs);
