@@ -98,84 +98,80 @@ static void free_remote(void *p)
 	pthread_join(t, NULL);
 }
 
-static int twice_own(void *arg)
-{
-	(void)arg;
-	if (!spent_slab())
-		return 2;
-	hk_free(blk[5]);
-	hk_free(blk[5]);
-	return 0;
-}
-
-static int twice_after_remote(void *arg)
-{
-	(void)arg;
-	if (!spent_slab())
-		return 2;
-	free_remote(blk[5]);
-	hk_free(blk[5]);
-	return 0;
-}
-
-/* A slab behind the head empties and hands its blocks out from the
- * start again; blk[9], freed before, lies beyond its bump pointer. */
-static int twice_after_reuse(void *arg)
+/* Then A empties behind the head C (blk[0..9] freed, blk[0..2] as
+ * blk[25..27]) and hands its blocks out from the start again once C is
+ * used up: blk[33] and blk[34] are A's first two blocks, where blk[0]
+ * and blk[1] were; blk[9], freed before, lies beyond its bump pointer. */
+static struct hk_slab *reused_slab(void)
 {
 	struct hk_slab *a = spent_slab();
-	void *p;
 
-	(void)arg;
 	if (!a)
-		return 2;
+		return NULL;
 	for (int i = 3; i < 10; i++)
 		hk_free(blk[i]);
 	for (int i = 25; i < 28; i++)
 		hk_free(blk[i]);
-	if (a->used != 0 || a->nbump != 0)
-		return 3;
-	p = hk_malloc(SIZE);		/* C first: it is the head */
-	hk_free(p);
-	hk_free(blk[9]);
+	if (a->used != 0 || a->nbump != 0 || !fill(29, 35))
+		return NULL;
+	return blk[33] == blk[0] && blk[34] == blk[1] && a->nbump == 2 ? a : NULL;
+}
+
+enum { TWICE_HERE, TWICE_REMOTE, TWICE_REUSED };
+
+static int twice(void *arg)
+{
+	int how = *(int *)arg;
+
+	if (how == TWICE_REUSED) {
+		if (!reused_slab())
+			return 2;
+		hk_free(blk[9]);
+		return 0;
+	}
+	if (!spent_slab())
+		return 2;
+	if (how == TWICE_REMOTE)
+		free_remote(blk[5]);
+	else
+		hk_free(blk[5]);
+	hk_free(blk[5]);
 	return 0;
 }
 
-/* The same, then every block handed out again is freed once. */
+/* Every block live after the reuse, those of A handed out again among
+ * them, is freed once; then all of them twice over. */
 static int reuse_clean(void *arg)
 {
-	struct hk_slab *a = spent_slab();
-
 	(void)arg;
-	if (!a)
+	if (!reused_slab())
 		return 2;
-	for (int i = 3; i < 10; i++)
-		hk_free(blk[i]);
-	for (int i = 25; i < 28; i++)
-		hk_free(blk[i]);
-	if (!fill(0, 10) || !fill(25, 28))
-		return 3;
-	for (int i = 0; i < 28; i++)
-		hk_free(blk[i]);
-	if (!fill(0, 28))
-		return 4;
-	for (int i = 27; i >= 0; i--)
-		hk_free(blk[i]);
+	for (int i = 10; i < 35; i++)
+		if (i < 25 || i > 27)
+			hk_free(blk[i]);
+	for (int r = 0; r < 2; r++) {
+		if (!fill(0, 35))
+			return 3;
+		for (int i = 34; i >= 0; i--)
+			hk_free(blk[i]);
+	}
 	return 0;
 }
 
 static void check_double_frees(void)
 {
+	static const char *what[] = {
+		[TWICE_HERE] = "into a slab left in the ring",
+		[TWICE_REMOTE] = "whose first free came from another thread",
+		[TWICE_REUSED] = "into a slab that emptied and was reused",
+	};
 	struct hk_child c;
 
-	hk_child(twice_own, NULL, 30, &c);
-	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
-	       "a double free into a slab left in the ring is caught ('%s')", c.line);
-	hk_child(twice_after_remote, NULL, 30, &c);
-	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
-	       "so is one whose first free came from another thread ('%s')", c.line);
-	hk_child(twice_after_reuse, NULL, 30, &c);
-	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
-	       "and one into a slab that emptied and was reused ('%s')", c.line);
+	for (int how = TWICE_HERE; how <= TWICE_REUSED; how++) {
+		hk_child(twice, &how, 30, &c);
+		tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
+		       "a double free %s is caught ('%s')", what[how], c.line);
+	}
 	hk_child(reuse_clean, NULL, 30, &c);
 	tap_ok(c.sig == 0 && c.code == 0,
 	       "blocks handed out again after the reuse free cleanly (signal %d, exit %d, '%s')",
