@@ -11,10 +11,10 @@
  * into it meanwhile make it usable again at no cost; found exhausted a
  * second time it leaves the ring and is marked full, and the next free of
  * one of its blocks brings it back (directly when the owner frees,
- * through the heap's notice stack when another thread does).  Heaps are never unmapped: an exited
- * thread's heap goes to a pool for the next thread, and its superslabs to
- * the abandoned list (heap-abandon.c), from which any heap that needs
- * room reclaims them.
+ * through the heap's notice stack when another thread does).  Heaps are
+ * never unmapped: an exited thread's heap goes to a pool for the next
+ * thread, and its superslabs to the abandoned list (heap-abandon.c), from
+ * which any heap that needs room reclaims them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -60,8 +60,9 @@ static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
 /* Each class's list is a ring: the head's prev is the tail and the
  * tail's next the head, so that a slab can join either end, and the
  * head can pass to the next slab (hk_heap_alloc_class) by moving cur
- * alone, with no write to the descriptors. */
-static void hk_list_link(struct hk_heap *h, struct hk_slab *s)
+ * alone, with no write to the descriptors.  A slab joins as the tail
+ * (as the head of an empty ring), not spent. */
+static void hk_list_append(struct hk_heap *h, struct hk_slab *s)
 {
 	struct hk_slab *head = h->cur[s->cls];
 
@@ -80,13 +81,8 @@ static void hk_list_link(struct hk_heap *h, struct hk_slab *s)
 
 static void hk_list_push(struct hk_heap *h, struct hk_slab *s)
 {
-	hk_list_link(h, s);
+	hk_list_append(h, s);
 	hk_heap_set_cur(h, s->cls, s);
-}
-
-static void hk_list_append(struct hk_heap *h, struct hk_slab *s)
-{
-	hk_list_link(h, s);
 }
 
 void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
