@@ -5,14 +5,16 @@
  * classes all point at hk_slab_empty (no free block), so the fast path
  * needs no "initialised?" test: it simply falls into the slow path here.
  *
- * Per class the heap keeps a list of slabs that may have room; the head
- * is the slab the fast path pops from.  A slab found exhausted leaves the
- * list and is marked full; the next free of one of its blocks brings it
- * back (directly when the owner frees, through the heap's notice stack
- * when another thread does).  Heaps are never unmapped: an exited
- * thread's heap goes to a pool for the next thread, and its superslabs to
- * the abandoned list (heap-abandon.c), from which any heap that needs
- * room reclaims them.
+ * Per class the heap keeps a ring of slabs that may have room; the head
+ * is the slab the fast path pops from.  A slab found exhausted stays in
+ * the ring once, the head passing to the next slab, so that blocks freed
+ * into it meanwhile make it usable again at no cost; found exhausted a
+ * second time it leaves the ring and is marked full, and the next free of
+ * one of its blocks brings it back (directly when the owner frees,
+ * through the heap's notice stack when another thread does).  Heaps are
+ * never unmapped: an exited thread's heap goes to a pool for the next
+ * thread, and its superslabs to the abandoned list (heap-abandon.c), from
+ * which any heap that needs room reclaims them.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -54,48 +56,43 @@ static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
 		h->direct[i] = s;
 }
 
-/* The head's prev is the tail, so that a slab can join either end; the
- * others' prev is the slab before them, and the tail's next is NULL. */
-static void hk_list_push(struct hk_heap *h, struct hk_slab *s)
-{
-	struct hk_slab *head = h->cur[s->cls];
-
-	if (head == &hk_slab_empty) {
-		s->next = NULL;
-		s->prev = s;
-	} else {
-		s->next = head;
-		s->prev = head->prev;
-		head->prev = s;
-	}
-	hk_heap_set_cur(h, s->cls, s);
-}
-
+/* Each class's list is a ring: the head's prev is the tail and the
+ * tail's next the head, so that a slab can join either end, and the
+ * head can pass to the next slab (hk_heap_alloc_class) by moving cur
+ * alone, with no write to the descriptors.  A slab joins as the tail
+ * (as the head of an empty ring), not spent. */
 static void hk_list_append(struct hk_heap *h, struct hk_slab *s)
 {
 	struct hk_slab *head = h->cur[s->cls];
 
+	s->spent = 0;
 	if (head == &hk_slab_empty) {
-		hk_list_push(h, s);
+		s->next = s;
+		s->prev = s;
+		hk_heap_set_cur(h, s->cls, s);
 		return;
 	}
-	s->next = NULL;
+	s->next = head;
 	s->prev = head->prev;
 	head->prev->next = s;
 	head->prev = s;
 }
 
+static void hk_list_push(struct hk_heap *h, struct hk_slab *s)
+{
+	hk_list_append(h, s);
+	hk_heap_set_cur(h, s->cls, s);
+}
+
 void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
 {
-	struct hk_slab *head = h->cur[s->cls];
-
-	if (s == head) {
-		if (s->next)
-			s->next->prev = s->prev;
-		hk_heap_set_cur(h, s->cls, s->next ? s->next : &hk_slab_empty);
+	if (s->next == s) {
+		hk_heap_set_cur(h, s->cls, &hk_slab_empty);
 	} else {
 		s->prev->next = s->next;
-		(s->next ? s->next : head)->prev = s->prev;
+		s->next->prev = s->prev;
+		if (h->cur[s->cls] == s)
+			hk_heap_set_cur(h, s->cls, s->next);
 	}
 	s->next = NULL;
 	s->prev = NULL;
@@ -499,24 +496,34 @@ static void hk_heap_tick(struct hk_heap *h)
 	}
 }
 
+/* Walk the ring from its head to a slab with room, which becomes the
+ * head.  An exhausted slab seen for the first time stays (spent), one
+ * seen again leaves as full: a slab that fills and empties as a working
+ * set breathes (alloc-test: every slab of a class, every round) is not
+ * taken out of the ring and put back with a compare-and-swap each time
+ * (hk_slab_try_full, hk_heap_unfull), and a heap whose slabs never get
+ * blocks back still marks each full after two visits. */
 static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 {
 	struct hk_slab *s;
 
 	hk_heap_tick(h);	/* first: it may release the head */
 	s = h->cur[cls];
-	while (s && s != &hk_slab_empty) {
-		struct hk_slab *next = s->next;
+	while (s != &hk_slab_empty) {
+		struct hk_slab *next = s->next == s ? &hk_slab_empty : s->next;
 
 		if (hk_slab_refill(s)) {
-			if (s != h->cur[cls]) {
-				hk_list_remove(h, s);
-				hk_list_push(h, s);
-			}
+			s->spent = 0;
+			if (s != h->cur[cls])
+				hk_heap_set_cur(h, cls, s);
 			return hk_slab_alloc(s);
 		}
-		if (hk_heap_mark_full(h, s))
+		if (!s->spent) {
+			s->spent = 1;
+			s = s->next;
+		} else if (hk_heap_mark_full(h, s)) {
 			s = next;
+		}
 	}
 	s = hk_heap_slab_more(h, cls);
 	if (!s)

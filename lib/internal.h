@@ -58,6 +58,7 @@ struct __attribute__((aligned(128))) hk_slab {
 	uint8_t cls;
 	uint8_t zero;			/* memory from bump to end reads as zero */
 	uint8_t shift;			/* block = odd << shift */
+	uint8_t spent;			/* found exhausted, left in its ring once */
 	char *bump;			/* first never-used block */
 	char *start;			/* first block */
 	uint64_t inv;			/* inverse of odd mod 2^64 */

@@ -26,14 +26,35 @@ void hk_slab_corrupt(const char *fn, void *p)
 	hk_fatal("%s(): corrupted free list at %p", fn, p);
 }
 
+/* The distance between two blocks of class cls: its size, but 64 bytes
+ * more above 4 KiB where the size is no power of two and the slab holds
+ * as many blocks either way (not so for the multiples of a page, whose
+ * slabs have no room to spare).  Sizes there are multiples of 512, so
+ * blocks laid end to end start at 8 offsets in their page or fewer, and
+ * their first and last lines, the ones a program touches, crowd into that
+ * many of the 64 line offsets that pick a cache set: alloc-test-1t, whose
+ * blocks of 4.5-27 KiB are cold each time they are freed, ran 5% slower.
+ * The 64 bytes are the block's too (malloc_usable_size).  Powers of two
+ * keep their size, which hk_aligned counts on for alignment. */
+static uint32_t hk_slab_stride(unsigned cls)
+{
+	uint32_t bs = hk_class_size[cls];
+	uint32_t room = (uint32_t)hk_class_span[cls] << HK_SLICE_SHIFT;
+
+	if (bs <= 4096 || !(bs & (bs - 1)) || room / (bs + 64) < room / bs)
+		return bs;
+	return bs + 64;
+}
+
 void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 		  bool zero)
 {
-	uint32_t bs = hk_class_size[cls];
+	uint32_t bs = hk_slab_stride(cls);
 
 	s->free = NULL;
 	s->used = 0;
 	s->cls = (uint8_t)cls;
+	s->spent = 0;
 	s->zero = zero;
 	s->block = bs;
 	s->shift = (uint8_t)__builtin_ctz(bs);
