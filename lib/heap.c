@@ -145,10 +145,20 @@ static void hk_heap_unfull(struct hk_heap *h, struct hk_slab *s)
 
 /* ---- superslab lists ----------------------------------------------- */
 
+/* Every unlink from h->ss comes here, to keep h->ss_tail. */
+static void hk_heap_unlink_ss(struct hk_heap *h, struct hk_superslab *ss)
+{
+	if (h->ss_tail == ss)
+		h->ss_tail = ss->prev;
+	hk_ss_unlink(&h->ss, ss);
+}
+
 /* h takes ss (new or adopted): first in its list, and in own[]. */
 static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
 	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
+	if (!h->ss)
+		h->ss_tail = ss;
 	hk_ss_push(&h->ss, ss);
 	h->nss++;
 	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
@@ -158,7 +168,7 @@ static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
  * so that neither hot nor own[] ever names a superslab h does not own. */
 void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
-	hk_ss_unlink(&h->ss, ss);
+	hk_heap_unlink_ss(h, ss);
 	h->nss--;
 	if (h->hot == (uintptr_t)ss)
 		h->hot = h->ss ? (uintptr_t)h->ss : 1;
@@ -166,18 +176,19 @@ void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
 		h->own[hk_own_slot(ss)] = 1;
 }
 
-/* Superslabs with free slices stay in front of the full ones. */
+/* Superslabs with free slices stay in front of the full ones.  The
+ * tail is kept, not found: a heap of a GiB has hundreds of superslabs,
+ * and each one that fills up goes there (bench/frag). */
 static void hk_ss_to_tail(struct hk_heap *h, struct hk_superslab *ss)
 {
-	struct hk_superslab *t = ss;
+	struct hk_superslab *t = h->ss_tail;
 
 	if (!ss->next)
 		return;
-	while (t->next)
-		t = t->next;
-	hk_ss_unlink(&h->ss, ss);
+	hk_heap_unlink_ss(h, ss);
 	t->next = ss;
 	ss->prev = t;
+	h->ss_tail = ss;
 }
 
 /* ---- notices from other threads ------------------------------------ */
@@ -223,7 +234,7 @@ void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 	/* To the front: the next slab goes into these dirty slices, already
 	 * faulted in, rather than touching fresh pages elsewhere. */
 	if (ss != h->ss) {
-		hk_ss_unlink(&h->ss, ss);
+		hk_heap_unlink_ss(h, ss);
 		hk_ss_push(&h->ss, ss);
 	}
 }
@@ -571,6 +582,7 @@ void hk_heap_abandon(struct hk_heap *h)
 		hk_heap_abandon_ss(h, ss, hk_now_ms());
 	}
 	h->ss = NULL;
+	h->ss_tail = NULL;
 	h->nss = 0;
 	h->dirty = false;
 	for (unsigned c = 0; c < HK_NCLASS; c++)

@@ -304,6 +304,7 @@ struct hk_heap {
 	uint64_t idle_walk;		/* ms, the last walk of idle */
 	uint32_t pressure;		/* hk_pressure when last seen (heap.c) */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
+	struct hk_superslab *ss_tail;	/* the last of them */
 	struct hk_heap *next_all;	/* every heap ever made */
 	struct hk_heap *next_pool;	/* heaps of exited threads */
 	uint32_t slow;			/* slow paths since the last purge check */
