@@ -301,7 +301,7 @@ struct hk_heap {
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_slab *idle;		/* emptied slabs kept for reuse */
 	uint32_t nidle;			/* their slices */
-	uint64_t idle_walk;		/* ms, the last walk of idle */
+	uint64_t idle_walk;		/* ms, the last purge walk (idle, ss) */
 	uint32_t pressure;		/* hk_pressure when last seen (heap.c) */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
 	struct hk_superslab *ss_tail;	/* the last of them */
