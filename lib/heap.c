@@ -361,6 +361,21 @@ static struct hk_slab *hk_heap_carve(struct hk_heap *h, unsigned cls, bool dirty
 	return NULL;
 }
 
+/* A shorter slab in one of our superslabs (hk_superslab_slab_fit). */
+static struct hk_slab *hk_heap_fit(struct hk_heap *h, unsigned cls,
+				   struct hk_superslab **where)
+{
+	for (struct hk_superslab *ss = h->ss; ss && ss->free_mask; ss = ss->next) {
+		struct hk_slab *s = hk_superslab_slab_fit(ss, cls);
+
+		if (s) {
+			*where = ss;
+			return s;
+		}
+	}
+	return NULL;
+}
+
 /* One superslab more would leave h within a live heap's share of them
  * all (racy counts: a heuristic).  A heap short of a slab takes an
  * abandoned superslab for its class or its dirty slices only then: one
@@ -399,7 +414,7 @@ static struct hk_slab *hk_heap_idle_take(struct hk_heap *h, unsigned cls)
 /* Memory already faulted in first: an idle slab of another class,
  * dirty slices of ours, then of an abandoned superslab (within our
  * share); then any free run of ours (after releasing the idle slabs), of
- * an abandoned superslab, of a new one. */
+ * an abandoned superslab, a shorter one of ours, a new superslab. */
 static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 {
 	struct hk_superslab *ss = NULL;
@@ -422,6 +437,8 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	}
 	while (!s && (ss = hk_heap_reclaim(h, HK_NCLASS, false)) != NULL)
 		s = hk_superslab_slab_new(ss, cls, false);
+	if (!s)
+		s = hk_heap_fit(h, cls, &ss);
 	if (!s) {
 		ss = hk_superslab_new();
 		if (!ss) {
