@@ -104,6 +104,8 @@ static int hk_superslab_fit(struct hk_superslab *ss, unsigned *n, bool dirty)
 	uint64_t m = dirty ? ss->dirty_mask : ss->free_mask;
 	int i = hk_superslab_find(ss, *n, dirty);
 
+	if (__builtin_popcountll(m) < (int)least)
+		return i;	/* too few slices for a shorter run: no walk */
 	while (i < 0 && *n > least)
 		i = hk_run_find(m, --*n);
 	return i;
