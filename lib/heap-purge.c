@@ -52,15 +52,14 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 	size_t total = 0;
 	bool dirty = false;
 
+	/* The walks touch every idle descriptor and every superslab header
+	 * (hundreds in a heap of a GiB, bench/frag): twice per purge delay
+	 * is often enough to stamp and release them in time. */
+	if (!force && now - h->idle_walk < hk_purge_delay / 2)
+		return 0;
 	h->dirty = false;
-	/* The walk touches every idle descriptor: twice per purge delay is
-	 * often enough to stamp and release them in time. */
-	if (force || now - h->idle_walk >= hk_purge_delay / 2) {
-		h->idle_walk = now;
-		hk_heap_release_idle(h, force, now);
-	} else if (h->idle) {
-		h->dirty = true;
-	}
+	h->idle_walk = now;
+	hk_heap_release_idle(h, force, now);
 	dirty = h->dirty;
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;

@@ -141,10 +141,20 @@ static void hk_heap_unfull(struct hk_heap *h, struct hk_slab *s)
 
 /* ---- superslab lists ----------------------------------------------- */
 
+/* Every unlink from h->ss comes here, to keep h->ss_tail. */
+static void hk_heap_unlink_ss(struct hk_heap *h, struct hk_superslab *ss)
+{
+	if (h->ss_tail == ss)
+		h->ss_tail = ss->prev;
+	hk_ss_unlink(&h->ss, ss);
+}
+
 /* h takes ss (new or adopted): first in its list, and in own[]. */
 static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
 	__atomic_store_n(&ss->owner, h, __ATOMIC_RELEASE);
+	if (!h->ss)
+		h->ss_tail = ss;
 	hk_ss_push(&h->ss, ss);
 	h->nss++;
 	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
@@ -154,24 +164,25 @@ static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
  * so that own[] never names a superslab h does not own. */
 void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
 {
-	hk_ss_unlink(&h->ss, ss);
+	hk_heap_unlink_ss(h, ss);
 	h->nss--;
 	if (h->own[hk_own_slot(ss)] == (uintptr_t)ss)
 		h->own[hk_own_slot(ss)] = 1;
 }
 
-/* Superslabs with free slices stay in front of the full ones. */
+/* Superslabs with free slices stay in front of the full ones.  The
+ * tail is kept, not found: a heap of a GiB has hundreds of superslabs,
+ * and each one that fills up goes there (bench/frag). */
 static void hk_ss_to_tail(struct hk_heap *h, struct hk_superslab *ss)
 {
-	struct hk_superslab *t = ss;
+	struct hk_superslab *t = h->ss_tail;
 
 	if (!ss->next)
 		return;
-	while (t->next)
-		t = t->next;
-	hk_ss_unlink(&h->ss, ss);
+	hk_heap_unlink_ss(h, ss);
 	t->next = ss;
 	ss->prev = t;
+	h->ss_tail = ss;
 }
 
 /* ---- notices from other threads ------------------------------------ */
@@ -217,7 +228,7 @@ void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 	/* To the front: the next slab goes into these dirty slices, already
 	 * faulted in, rather than touching fresh pages elsewhere. */
 	if (ss != h->ss) {
-		hk_ss_unlink(&h->ss, ss);
+		hk_heap_unlink_ss(h, ss);
 		hk_ss_push(&h->ss, ss);
 	}
 }
@@ -344,6 +355,21 @@ static struct hk_slab *hk_heap_carve(struct hk_heap *h, unsigned cls, bool dirty
 	return NULL;
 }
 
+/* A shorter slab in one of our superslabs (hk_superslab_slab_fit). */
+static struct hk_slab *hk_heap_fit(struct hk_heap *h, unsigned cls,
+				   struct hk_superslab **where)
+{
+	for (struct hk_superslab *ss = h->ss; ss && ss->free_mask; ss = ss->next) {
+		struct hk_slab *s = hk_superslab_slab_fit(ss, cls);
+
+		if (s) {
+			*where = ss;
+			return s;
+		}
+	}
+	return NULL;
+}
+
 /* One superslab more would leave h within a live heap's share of them
  * all (racy counts: a heuristic).  A heap short of a slab takes an
  * abandoned superslab for its class or its dirty slices only then: one
@@ -382,7 +408,7 @@ static struct hk_slab *hk_heap_idle_take(struct hk_heap *h, unsigned cls)
 /* Memory already faulted in first: an idle slab of another class,
  * dirty slices of ours, then of an abandoned superslab (within our
  * share); then any free run of ours (after releasing the idle slabs), of
- * an abandoned superslab, of a new one. */
+ * an abandoned superslab, a shorter one of ours, a new superslab. */
 static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 {
 	struct hk_superslab *ss = NULL;
@@ -406,6 +432,8 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	}
 	while (!s && (ss = hk_heap_reclaim(h, HK_NCLASS, false)) != NULL)
 		s = hk_superslab_slab_new(ss, cls, false);
+	if (!s)
+		s = hk_heap_fit(h, cls, &ss);
 	if (!s) {
 		ss = hk_superslab_new();
 		if (!ss) {
@@ -573,6 +601,7 @@ void hk_heap_abandon(struct hk_heap *h)
 		hk_heap_abandon_ss(h, ss, hk_now_ms());
 	}
 	h->ss = NULL;
+	h->ss_tail = NULL;
 	h->nss = 0;
 	h->dirty = false;
 	for (unsigned c = 0; c < HK_NCLASS; c++)

@@ -233,9 +233,18 @@ HK_INLINE struct hk_slab *hk_slab_at(struct hk_superslab *ss, const void *p)
 struct hk_superslab *hk_superslab_new(void);
 void hk_superslab_free(struct hk_superslab *ss);
 /* A slab of class cls in ss, or NULL if no run of free slices fits
- * (if dirty, none with dirty slices: memory already faulted in). */
+ * (if dirty, none with dirty slices: memory already faulted in; such a
+ * slab may be shorter than its class's span, by half at most: once a
+ * program has freed most of what it allocated, the holes between the
+ * slabs still in use are often shorter than a slab of a big class, and
+ * a shorter slab there reuses those pages instead of faulting in fresh
+ * ones, bench/frag). */
 struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls,
 				      bool dirty);
+/* Any run of free slices, down to half the span, for the last try
+ * before a new superslab: the slices a superslab has left after slabs
+ * of a big class serve one more of them (bench/fresh-touch). */
+struct hk_slab *hk_superslab_slab_fit(struct hk_superslab *ss, unsigned cls);
 /* Give an empty slab's slices back to ss (dirty until purged). */
 void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
 			    uint64_t now);
@@ -303,9 +312,10 @@ struct hk_heap {
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_slab *idle;		/* emptied slabs kept for reuse */
 	uint32_t nidle;			/* their slices */
-	uint64_t idle_walk;		/* ms, the last walk of idle */
+	uint64_t idle_walk;		/* ms, the last purge walk (idle, ss) */
 	uint32_t pressure;		/* hk_pressure when last seen (heap.c) */
 	struct hk_superslab *ss;	/* owned superslabs, those with room first */
+	struct hk_superslab *ss_tail;	/* the last of them */
 	struct hk_heap *next_all;	/* every heap ever made */
 	struct hk_heap *next_pool;	/* heaps of exited threads */
 	uint32_t slow;			/* slow paths since the last purge check */

@@ -84,17 +84,41 @@ static int hk_superslab_find(struct hk_superslab *ss, unsigned n, bool dirty)
 	return __builtin_ctzll(runs);
 }
 
-struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls,
-				      bool dirty)
+/* First run of n set bits in m; -1. */
+static int hk_run_find(uint64_t m, unsigned n)
 {
-	unsigned n = hk_class_span[cls];
-	int i = dirty && !ss->dirty_mask ? -1 : hk_superslab_find(ss, n, dirty);
+	uint64_t runs = m;
+
+	for (unsigned k = 1; k < n; k++)
+		runs &= m >> k;
+	return runs ? __builtin_ctzll(runs) : -1;
+}
+
+/* A run for a slab of span n: of n slices (with a dirty one if dirty),
+ * or else a shorter one, down to half of n, of slices all dirty if
+ * dirty (a shorter slab is worth it for the faults it saves, not over
+ * slices that fault anyway); -1. */
+static int hk_superslab_fit(struct hk_superslab *ss, unsigned *n, bool dirty)
+{
+	unsigned least = (*n + 1) / 2;
+	uint64_t m = dirty ? ss->dirty_mask : ss->free_mask;
+	int i = hk_superslab_find(ss, *n, dirty);
+
+	if (__builtin_popcountll(m) < (int)least)
+		return i;	/* too few slices for a shorter run: no walk */
+	while (i < 0 && *n > least)
+		i = hk_run_find(m, --*n);
+	return i;
+}
+
+/* The slab of cls over the n slices from i. */
+static struct hk_slab *hk_superslab_carve(struct hk_superslab *ss,
+					  unsigned cls, unsigned n, int i)
+{
 	char *base = (char *)ss;
 	struct hk_slab *s;
 	uint64_t m;
 
-	if (i < 0)
-		return NULL;
 	m = hk_run_mask((unsigned)i, n);
 	s = &ss->slabs[i];
 	hk_slab_init(s, base + (i ? (size_t)i << HK_SLICE_SHIFT : HK_SS_HDR),
@@ -110,6 +134,24 @@ struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls,
 	ss->nslabs++;
 	hk_stat_add(HK_ST_SLAB_NEW, 1);
 	return s;
+}
+
+struct hk_slab *hk_superslab_slab_new(struct hk_superslab *ss, unsigned cls,
+				      bool dirty)
+{
+	unsigned n = hk_class_span[cls];
+	int i = !dirty ? hk_superslab_find(ss, n, false) :
+		!ss->dirty_mask ? -1 : hk_superslab_fit(ss, &n, true);
+
+	return i < 0 ? NULL : hk_superslab_carve(ss, cls, n, i);
+}
+
+struct hk_slab *hk_superslab_slab_fit(struct hk_superslab *ss, unsigned cls)
+{
+	unsigned n = hk_class_span[cls];
+	int i = hk_superslab_fit(ss, &n, false);
+
+	return i < 0 ? NULL : hk_superslab_carve(ss, cls, n, i);
 }
 
 void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
