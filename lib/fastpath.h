@@ -18,6 +18,20 @@
 #define HK_ASM_GOTO 1
 #endif
 
+/* Fetch the cache line at p to be written.  A block freed by another
+ * thread was last written there: read first, it would come over shared
+ * and then need a second transfer for the write.  x86-64 only through
+ * asm (GCC emits prefetchw only with -mprfchw); older Intel CPUs run it
+ * as a NOP. */
+HK_INLINE void hk_prefetch_w(const void *p)
+{
+#if defined(__x86_64__) && !defined(HK_NO_ASM)
+	asm volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1);
+#endif
+}
+
 /* Clear the free key of b; true if b did not hold it.  After the
  * stores before it (the memory clobber), as hk_slab_pop needs. */
 HK_INLINE bool hk_block_take_key(void *b)
@@ -73,7 +87,7 @@ HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 		goto corrupt;
 #endif
 	s->free = hk_next(b);
-	__builtin_prefetch(s->free, 1);
+	hk_prefetch_w(s->free);
 	s->used++;
 #ifndef HK_UNHARDENED
 	if (HK_UNLIKELY(hk_block_take_key(b)))
@@ -129,8 +143,9 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 	return hk_heap_malloc_slow(size);
 }
 
-/* Every free but the owner's into a superslab in its own[]: segment
- * map lookup, large objects, other threads' blocks, bad pointers. */
+/* Every free but the owner's into a superslab in its own[] and those
+ * into a batch of remote frees: segment map lookup, large objects,
+ * other threads' blocks, bad pointers. */
 void hk_free_general(void *p, const char *fn);
 
 /* Push p, a valid block of s in ss, which the calling thread's heap h
@@ -177,13 +192,22 @@ HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
 	return NULL;
 }
 
+/* The owner's free, or another thread's into a slab it has a batch of
+ * remote frees for (remote.c): no segment map either way. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_heap *h = hk_tls_heap;
 	struct hk_slab *s = hk_fast_slab(h, p);
+	struct hk_rbatch *e;
 
 	if (HK_LIKELY(s != NULL)) {
 		hk_free_push(h, hk_ss_of(p), s, p);
+		return;
+	}
+	hk_prefetch_w(p);
+	e = hk_rb_at(h, p);
+	if (HK_LIKELY(hk_rb_holds(e, p))) {
+		hk_rb_add(h, e, p, fn);
 		return;
 	}
 	hk_free_general(p, fn);
