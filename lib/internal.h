@@ -293,6 +293,8 @@ void hk_segmap_fork_child(void);
 #define HK_DIRECT_MAX 1024	/* the largest size direct[] serves */
 #define HK_OWN 16		/* entries of hk_heap.own */
 #define HK_RB 64		/* entries of hk_heap.rb (remote.c) */
+#define HK_RB_BYTES 8192	/* a batch holds this much at most */
+#define HK_RB_MAX 64		/* and this many blocks */
 
 /* Frees of one thread into one slab of another heap, chained as the
  * slab's remote list expects (keyed, next pointers encoded), waiting to
@@ -340,7 +342,7 @@ struct hk_heap {
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
 	uint64_t rb_mask;		/* entries of rb holding blocks */
-	struct hk_rbatch rb[HK_RB];	/* remote frees, by slab (remote.c) */
+	struct hk_rbatch rb[HK_RB];	/* remote frees, by slice (remote.c) */
 };
 
 HK_INLINE unsigned hk_own_slot(const struct hk_superslab *ss)

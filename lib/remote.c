@@ -1,40 +1,42 @@
 /* remote.c: frees into slabs of other heaps, gathered in batches.
  *
  * A block freed by a thread other than its slab's owner goes to the
- * slab's remote list (slab.c), a CAS on a word the other threads that
- * free there and the owner (when it collects) share.  Consecutive frees
- * into one slab gather instead in the freeing thread's heap, chained
- * exactly as the remote list holds them (free key written, next
- * pointers encoded), and the chain goes over with one CAS: when a free
+ * slab's remote list (slab.c) by a CAS on a word that every thread
+ * freeing there and the owner (when it collects) share.  Consecutive
+ * frees into one slab gather instead in the freeing thread's heap,
+ * chained exactly as the remote list holds them (free key written, next
+ * pointers encoded, a count), and the chain goes over with one CAS,
+ * which also answers the owner's wish for a notice (bit 0): when a free
  * into another slab needs the entry, when the entry reaches its bound,
  * and whenever the blocks must be seen: the heap's purge tick (every 64
- * slow paths, and at once when memory runs short: malloc_trim, no new
- * superslab; see hk_pressure in heap.c), malloc_trim in the calling
- * thread, and thread exit, before the heap is abandoned.  A fork child
- * keeps the forking thread's batches (a consistent copy) and forgets
- * the other threads', which may have stopped half way through a free.
+ * slow paths, and at the next slow path once memory runs short:
+ * malloc_trim in any thread, no new superslab; hk_pressure in heap.c),
+ * malloc_trim in this thread, and thread exit, before the heap is
+ * abandoned.  A fork child keeps the forking thread's batches (a
+ * consistent copy) and forgets the other threads', which may have
+ * stopped half way through a free: their blocks stay in use there.
  *
- * The entries are picked by slab address, not by size class, whose
- * byte is in the descriptor's first cache line: a free that continues a
- * batch reads nothing of that line, which the owner writes on each of
- * its mallocs (producer/consumer: the line went back and forth on every
- * free).  The batch keeps the slab's geometry for the block check, and
- * the owner's count of blocks handed out as last read: a block beyond
- * it makes the free read the count again before it decides.
+ * Entries are picked by the block's slice address, not by size class,
+ * whose byte is in the slab descriptor's first cache line: a free that
+ * continues a batch reads nothing of the superslab or the descriptor
+ * (producer/consumer: the owner writes that line on each malloc, and it
+ * went back and forth on every free).  The batch keeps the slab's
+ * geometry for the block check and the owner's count of blocks handed
+ * out as last read; a block beyond it reads the count again.
  *
  * Blocks in a batch still count as used in their slab, which therefore
- * cannot empty, be released or be set up again under them; only their
- * owner's view of them is late.  A free twice of a block in a batch
- * finds the free key and aborts, as always.  What a thread holds back
- * is bounded: HK_RB_BYTES (and HK_RB_MAX blocks) per entry, HK_RB
- * entries, at most 256 KiB, and only until the thread's next flush:
- * a thread that stops freeing and allocating keeps its batches until it
- * exits.  Blocks of classes above HK_RB_BYTES / 2 are pushed one by one.
+ * cannot empty, be released or be set up again under them (which is
+ * also why the inline free may trust an entry's range without the
+ * segment map); only their owner sees them late.  A second free of a
+ * block in a batch finds the free key and aborts, as any double free.
+ * What a thread holds back is bounded: HK_RB_BYTES and HK_RB_MAX blocks
+ * per entry, HK_RB entries: 512 KiB at the very most, in practice a
+ * partial batch for each slab it freed into lately, and only until its
+ * next flush (a thread that stops allocating and freeing keeps its
+ * batches until it exits).  Blocks of classes above HK_RB_BYTES / 2 go
+ * over one by one; a thread still without a heap has no batches.
  */
 #include "internal.h"
-
-#define HK_RB_MAX 32
-#define HK_RB_BYTES 4096
 
 _Static_assert(HK_RB <= 64, "rb_mask has a bit per entry");
 _Static_assert(HK_RB_MAX < 65536, "n and lim are 16 bits");

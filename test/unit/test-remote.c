@@ -21,9 +21,11 @@
 #include "tap.h"
 #include "../badinput/child.h"
 
-#define SIZE 64			/* 32 blocks fill a batch (remote.c) */
+#define SIZE 64
+/* The blocks of SIZE that fill a batch (remote.c). */
+#define FULL (HK_RB_BYTES / SIZE < HK_RB_MAX ? HK_RB_BYTES / SIZE : HK_RB_MAX)
 #define FEW 10			/* fewer than a batch holds */
-#define MANY 1500		/* more than one slab of SIZE */
+#define MANY 1500		/* three slabs of SIZE and more */
 
 static void *blk[MANY];
 
@@ -150,15 +152,17 @@ static void test_exit_and_bound(void)
 	       "thread exit pushes them (remote count %u)", remote_count(blk[0]));
 	tap_ok(all_back(FEW), "the owner gets every one of them back");
 
-	alloc_blocks(32);
+	alloc_blocks(FULL);
 	helper_start(&w);
-	helper_do(&w, ST_FREE, 0, 31);
-	tap_ok(remote_count(blk[0]) == 0, "31 blocks of 64 B stay in the batch");
-	helper_do(&w, ST_FREE, 31, 32);
-	tap_ok(remote_count(blk[0]) == 32,
-	       "the 32nd fills it: one push (remote count %u)", remote_count(blk[0]));
+	helper_do(&w, ST_FREE, 0, FULL - 1);
+	tap_ok(remote_count(blk[0]) == 0, "%d blocks of %d B stay in the batch",
+	       FULL - 1, SIZE);
+	helper_do(&w, ST_FREE, FULL - 1, FULL);
+	tap_ok(remote_count(blk[0]) == FULL,
+	       "the %dth fills it: one push (remote count %u)", FULL,
+	       remote_count(blk[0]));
 	helper_exit(&w);
-	tap_ok(all_back(32), "the owner gets all 32 back");
+	tap_ok(all_back(FULL), "the owner gets all %d back", FULL);
 }
 
 static void test_trim_and_pressure(void)
