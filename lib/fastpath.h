@@ -193,22 +193,30 @@ HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
 }
 
 /* The owner's free, or another thread's into a slab it has a batch of
- * remote frees for (remote.c): no segment map either way. */
+ * remote frees for (remote.c): no segment map either way.  A block of
+ * a superslab the heap owns that hk_slab_at does not find (beyond its
+ * slab's first slice) goes straight to the general way. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_heap *h = hk_tls_heap;
-	struct hk_slab *s = hk_fast_slab(h, p);
+	struct hk_superslab *ss = hk_ss_of(p);
 	struct hk_rbatch *e;
 
-	if (HK_LIKELY(s != NULL)) {
-		hk_free_push(h, hk_ss_of(p), s, p);
-		return;
-	}
-	hk_prefetch_w(p);
-	e = hk_rb_at(h, p);
-	if (HK_LIKELY(hk_rb_holds(e, p))) {
-		hk_rb_add(h, e, p, fn);
-		return;
+	if (HK_LIKELY((uintptr_t)ss == h->hot ||
+		      (uintptr_t)ss == h->own[hk_own_slot(ss)])) {
+		struct hk_slab *s = hk_slab_at(ss, p);
+
+		if (HK_LIKELY(hk_free_ok(s, p))) {
+			hk_free_push(h, ss, s, p);
+			return;
+		}
+	} else {
+		hk_prefetch_w(p);
+		e = hk_rb_at(h, p);
+		if (HK_LIKELY(hk_rb_holds(e, p))) {
+			hk_rb_add(h, e, p, fn);
+			return;
+		}
 	}
 	hk_free_general(p, fn);
 }
