@@ -4,9 +4,10 @@
 #
 # Every workload runs under glibc, mimalloc, jemalloc, tcmalloc and, when
 # its library exports malloc, hakmem, through LD_PRELOAD; within each
-# repetition the allocators take turns in an order rotated from one
-# workload and repetition to the next, so that load from elsewhere on the
-# machine falls on all of them alike.  bench/measure gives each run's CPU
+# repetition the allocators take turns in an order shuffled anew for each
+# workload and repetition, so that load from elsewhere on the machine
+# falls on all of them alike, and so does what one run leaves behind for
+# the next (a rotation would keep each run's predecessor: see shuffle).  bench/measure gives each run's CPU
 # time, peak RSS and minor faults (wait4); bench/report.py turns the raw
 # CSV into medians, ratios to mimalloc, the tables of doc/BENCHMARKS.md
 # and the chart.
@@ -150,22 +151,29 @@ run_one() {
 			    f["wall_s"] "," f["maxrss_kb"] "," f["minflt"] "," f["status"] "," extra }' >>"$csv"
 }
 
-# Prints the words of $2 rotated left by $1.
-rotate() {
-	n=$1
-	shift
-	set -- $*
-	[ $# -eq 0 ] && return 0
-	n=$((n % $#))
-	i=0
-	for w; do [ $i -ge $n ] && printf '%s ' "$w"; i=$((i + 1)); done
-	i=0
-	for w; do [ $i -lt $n ] && printf '%s ' "$w"; i=$((i + 1)); done
+# Prints the words of $2 in an order drawn from the seed $1 (Fisher-Yates
+# over awk's rand, so a rerun takes the same turns).  Not a rotation:
+# that keeps each run's predecessor, and the state it leaves behind came
+# to the same neighbour every time (a thp run after the other one, which
+# had just compacted memory for it, took 0.2 s where the same run after a
+# gigabyte of 4 KiB pages took 1.2 s).
+shuffle() {
+	printf '%s\n' $2 | awk -v seed="$1" '
+		BEGIN { srand(seed) }
+		{ w[NR] = $0 }
+		END {
+			for (i = NR; i > 1; i--) {
+				j = int(rand() * i) + 1
+				t = w[i]; w[i] = w[j]; w[j] = t
+			}
+			for (i = 1; i <= NR; i++)
+				printf "%s ", w[i]
+		}'
 }
 
 # Calls "$fn rep name threads args..." for every repetition and every
 # workload whose name matches both regexes; sets w to the workload's
-# index, for the rotation.  for_workloads regex fn
+# index, for the seed of the shuffle.  for_workloads regex fn
 for_workloads() {
 	rep=1
 	while [ $rep -le "$runs" ]; do
@@ -181,22 +189,22 @@ for_workloads() {
 	done
 }
 
-# Every allocator in turn, the order rotated.
+# Every allocator in turn, in a shuffled order.
 main_one() {
 	r=$1 n=$2 t=$3
 	shift 3
 	say "run $r/$runs: $n"
-	for a in $(rotate $((r + w)) "$allocs"); do
+	for a in $(shuffle $((r * 100 + w)) "$allocs"); do
 		run_one main "$r" "$n" "$t" "${a%%=*}" "${a#*=}" "" "$@"
 	done
 }
 
-# hakmem under every backend in turn, the order rotated.
+# hakmem under every backend in turn, in a shuffled order.
 backend_one() {
 	r=$1 n=$2 t=$3
 	shift 3
 	say "backends $r/$runs: $n"
-	for b in $(rotate $((r + w)) "$backends"); do
+	for b in $(shuffle $((r * 100 + w + 50)) "$backends"); do
 		run_one backend "$r" "$n" "$t" hakmem "$hakmem" "$b" "$@"
 	done
 }
