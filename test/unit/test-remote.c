@@ -6,7 +6,8 @@
  * thread, hk_pressure seen at its next slow path, thread exit, and in a
  * fork child the forking thread's malloc_trim.  Each case checks what the
  * owner's slab sees on its remote list (the count in hk_slab.remote),
- * and that the owner gets every block back.  A block freed twice while
+ * and that the owner gets every block back; a batch pushed into a slab
+ * its owner marked full sends the notice.  A block freed twice while
  * it waits in a batch aborts as a double free.
  */
 #include <pthread.h>
@@ -239,6 +240,40 @@ static void test_other_slab(void)
 			hk_free(lots[i]);
 }
 
+/* A slab its owner found exhausted is marked full and leaves its class
+ * list, asking for a notice of the next remote free (bit 0 of remote):
+ * a batch pushed there brings the notice, and the owner's next slow
+ * path puts the slab back. */
+#define SIZE_FULL 96		/* a class no other case uses */
+
+static void test_notice(void)
+{
+	struct hk_slab *x;
+	struct helper w;
+	int n = 0;
+
+	blk[n++] = hk_malloc(SIZE_FULL);
+	x = slab_of(blk[0]);
+	while (n < MANY && slab_of(blk[n - 1]) == x)
+		blk[n++] = hk_malloc(SIZE_FULL);
+	tap_ok(slab_of(blk[n - 1]) != x && (x->used & HK_SLAB_FULL) &&
+	       (__atomic_load_n(&x->remote, __ATOMIC_ACQUIRE) & 1),
+	       "a slab of %d B used up is marked full and asks for a notice",
+	       SIZE_FULL);
+	helper_start(&w);
+	helper_do(&w, ST_FREE, 0, FEW);
+	helper_exit(&w);
+	tap_ok(__atomic_load_n(&x->in_delayed, __ATOMIC_ACQUIRE) &&
+	       remote_count(blk[0]) == FEW,
+	       "the batch pushed at exit sends the notice (%u blocks)",
+	       remote_count(blk[0]));
+	hk_free(hk_malloc(30000));	/* a slow path: the notices drain */
+	tap_ok(!(x->used & HK_SLAB_FULL) && !x->in_delayed,
+	       "the owner's next slow path takes the slab back");
+	for (int i = FEW; i < n; i++)
+		hk_free(blk[i]);
+}
+
 /* Many slabs' worth freed by another thread: once it exits, the slabs'
  * remote lists hold every block (the counts in use drop by all of them
  * when the owner takes the lists in). */
@@ -378,10 +413,11 @@ static void test_children(void)
 
 int main(void)
 {
-	tap_plan(19);
+	tap_plan(22);
 	test_exit_and_bound();
 	test_trim_and_pressure();
 	test_other_slab();
+	test_notice();
 	test_nothing_lost();
 	test_children();
 	return tap_done();
