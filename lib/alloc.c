@@ -27,16 +27,6 @@ void hk_bad_free(const char *fn, void *p)
 	hk_fatal("%s(): invalid pointer: %p", fn, p);
 }
 
-static void hk_free_remote(struct hk_superslab *ss, struct hk_slab *s, void *p,
-			   const char *fn)
-{
-	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
-		hk_bad_free(fn, p);
-	((uintptr_t *)p)[1] = hk_free_key;
-	if (hk_slab_remote_push(s, p))
-		hk_heap_notify(ss, s);
-}
-
 /* The large object p points at, or NULL (NULL p) after hk_bad_free. */
 static struct hk_large *hk_large_of(void *p, uintptr_t seg, const char *fn)
 {
@@ -67,7 +57,7 @@ void hk_free_general(void *p, const char *fn)
 			h->own[hk_own_slot(ss)] = (uintptr_t)ss;
 			hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
 		} else {
-			hk_free_remote(ss, hk_slab_of(ss, p), p, fn);
+			hk_remote_free(h, ss, hk_slab_of(ss, p), p, fn);
 		}
 		return;
 	}

@@ -18,6 +18,20 @@
 #define HK_ASM_GOTO 1
 #endif
 
+/* Fetch the cache line at p to be written.  A block freed by another
+ * thread was last written there: read first, it would come over shared
+ * and then need a second transfer for the write.  x86-64 only through
+ * asm (GCC emits prefetchw only with -mprfchw); older Intel CPUs run it
+ * as a NOP. */
+HK_INLINE void hk_prefetch_w(const void *p)
+{
+#if defined(__x86_64__) && !defined(HK_NO_ASM)
+	asm volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1);
+#endif
+}
+
 /* Clear the free key of b; true if b did not hold it.  After the
  * stores before it (the memory clobber), as hk_slab_pop needs. */
 HK_INLINE bool hk_block_take_key(void *b)
@@ -73,7 +87,7 @@ HK_INLINE void *hk_slab_pop(struct hk_slab *s, void *b)
 		goto corrupt;
 #endif
 	s->free = hk_next(b);
-	__builtin_prefetch(s->free, 1);
+	hk_prefetch_w(s->free);
 	s->used++;
 #ifndef HK_UNHARDENED
 	if (HK_UNLIKELY(hk_block_take_key(b)))
@@ -129,8 +143,9 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 	return hk_heap_malloc_slow(size);
 }
 
-/* Every free but the owner's into a superslab in its own[]: segment
- * map lookup, large objects, other threads' blocks, bad pointers. */
+/* Every free but the owner's into a superslab in its own[] and those
+ * into a batch of remote frees: segment map lookup, large objects,
+ * other threads' blocks, bad pointers. */
 void hk_free_general(void *p, const char *fn);
 
 /* Push p, a valid block of s in ss, which the calling thread's heap h
@@ -179,18 +194,34 @@ HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
 /* free(NULL) is common (mstress: a quarter of its frees) and comes at
  * random: tested first, on a register, a mispredicted branch costs
  * little, where one that waits on the loads of the own[] compare costs
- * several times more; and it needs no call nor segment map lookup. */
+ * several times more; and it needs no call nor segment map lookup.
+ * Then the owner's free, or another thread's into a slab it has a batch
+ * of remote frees for (remote.c): no segment map either way.  A block
+ * of a superslab the heap owns that hk_slab_at does not find (beyond
+ * its slab's first slice) goes straight to the general way. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_heap *h = hk_tls_heap;
-	struct hk_slab *s;
+	struct hk_superslab *ss;
+	struct hk_rbatch *e;
 
 	if (HK_UNLIKELY(p == NULL))
 		return;
-	s = hk_fast_slab(h, p);
-	if (HK_LIKELY(s != NULL)) {
-		hk_free_push(h, hk_ss_of(p), s, p);
-		return;
+	ss = hk_ss_of(p);
+	if (HK_LIKELY((uintptr_t)ss == h->own[hk_own_slot(ss)])) {
+		struct hk_slab *s = hk_slab_at(ss, p);
+
+		if (HK_LIKELY(hk_free_ok(s, p))) {
+			hk_free_push(h, ss, s, p);
+			return;
+		}
+	} else {
+		hk_prefetch_w(p);
+		e = hk_rb_at(h, p);
+		if (HK_LIKELY(hk_rb_holds(e, p))) {
+			hk_rb_add(h, e, p, fn);
+			return;
+		}
 	}
 	hk_free_general(p, fn);
 }

@@ -86,6 +86,7 @@ size_t hk_heap_trim_all(void)
 	__atomic_fetch_add(&hk_pressure, 1, __ATOMIC_RELAXED);
 	if (h != &hk_heap_empty) {
 		h->pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
+		hk_remote_flush(h);
 		total += hk_heap_purge(h, true);
 	}
 	/* Abandoned superslabs have no owner to race with but the lock. */

@@ -514,9 +514,11 @@ static void hk_heap_tick(struct hk_heap *h)
 		hk_heap_drain(h);
 	if (HK_UNLIKELY(h->pressure != pressure)) {
 		h->pressure = pressure;
+		hk_remote_flush(h);
 		hk_heap_purge(h, true);
 	} else if (++h->slow >= 64) {
 		h->slow = 0;
+		hk_remote_flush(h);
 		if (h->dirty)
 			hk_heap_purge(h, false);
 		hk_heap_tick_abandoned();
@@ -587,6 +589,8 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
+	/* First: a block it pushes may bring a notice to h itself. */
+	hk_remote_flush(h);
 	for (unsigned i = 0; i < HK_OWN; i++)
 		h->own[i] = 1;
 	hk_heap_drain(h);
@@ -629,12 +633,16 @@ void hk_heap_fork_parent(void)
 }
 
 /* The child has one thread: the other heaps' owners are gone, so their
- * superslabs are abandoned for this thread to reclaim. */
+ * superslabs are abandoned for this thread to reclaim.  Their batches of
+ * remote frees are lost (remote.c): the blocks stay in use. */
 void hk_heap_fork_child(void)
 {
 	pthread_mutex_init(&hk_abandoned_lock, NULL);
 	pthread_mutex_init(&hk_heap_lock, NULL);
-	for (struct hk_heap *h = hk_heap_all; h; h = h->next_all)
-		if (h->live && h != hk_tls_heap)
+	for (struct hk_heap *h = hk_heap_all; h; h = h->next_all) {
+		if (h->live && h != hk_tls_heap) {
+			hk_remote_forget(h);
 			hk_heap_abandon(h);
+		}
+	}
 }

@@ -95,12 +95,17 @@ HK_INLINE uint32_t hk_slab_used(const struct hk_slab *s)
  * (Granlund and Montgomery): off is a multiple k of odd << shift iff
  * (off * inv) rotated right by shift is at most UINT64_MAX / block, and
  * then it is k itself. */
+HK_INLINE uint64_t hk_block_index(const char *start, uint64_t inv,
+				  unsigned shift, const void *p)
+{
+	uint64_t q = ((uintptr_t)p - (uintptr_t)start) * inv;
+
+	return q >> shift | q << ((64 - shift) & 63);
+}
+
 HK_INLINE uint64_t hk_slab_index(const struct hk_slab *s, const void *p)
 {
-	uint64_t off = (uintptr_t)p - (uintptr_t)s->start;
-	uint64_t q = off * s->inv;
-
-	return q >> s->shift | q << ((64 - s->shift) & 63);
+	return hk_block_index(s->start, s->inv, s->shift, p);
 }
 
 /* Is p the start of a block of s handed out since the slab was last
@@ -170,6 +175,10 @@ uint32_t hk_slab_collect(struct hk_slab *s);
 /* Push b on s->remote (another thread's slab); true if the owner asked
  * to hear of it. */
 bool hk_slab_remote_push(struct hk_slab *s, void *b);
+/* Push the n blocks chained from head to tail (tail's next is set here)
+ * the same way, with one CAS. */
+bool hk_slab_remote_push_list(struct hk_slab *s, void *head, void *tail,
+			      uint32_t n);
 /* Set up a descriptor for a slab of class cls over its slices. */
 void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 		  bool zero);
@@ -293,6 +302,28 @@ void hk_segmap_fork_child(void);
 #define HK_DIRECT 65		/* entries of hk_class_small */
 #define HK_DIRECT_MAX 1024	/* the largest size direct[] serves */
 #define HK_OWN 16		/* entries of hk_heap.own */
+#define HK_RB 64		/* entries of hk_heap.rb (remote.c) */
+#define HK_RB_BYTES 8192	/* a batch holds this much at most */
+#define HK_RB_MAX 64		/* and this many blocks */
+
+/* Frees of one thread into one slab of another heap, chained as the
+ * slab's remote list expects (keyed, next pointers encoded), waiting to
+ * be pushed with one CAS (remote.c).  The slab's geometry is copied in
+ * when the batch starts: a free that continues it reads nothing of the
+ * slab's superslab or descriptor.  len is 0 while the entry holds no
+ * block, so that no pointer falls in it. */
+struct __attribute__((aligned(64))) hk_rbatch {
+	char *start;			/* of slab, as hk_slab_index reads them */
+	uint64_t len;			/* end - start; 0 if empty */
+	uint64_t inv;
+	uint64_t nbump;			/* as last read: read again when short */
+	void *head;			/* the block freed last */
+	void *tail;			/* the block freed first */
+	struct hk_slab *slab;
+	uint16_t n;			/* blocks held */
+	uint16_t lim;			/* pushed when n reaches it */
+	uint8_t shift;
+};
 
 struct hk_heap {
 	/* Superslabs this heap owns by address (hk_own_slot; 1 if none): a
@@ -322,6 +353,8 @@ struct hk_heap {
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
+	uint64_t rb_mask;		/* entries of rb holding blocks */
+	struct hk_rbatch rb[HK_RB];	/* remote frees, by slice (remote.c) */
 };
 
 HK_INLINE unsigned hk_own_slot(const struct hk_superslab *ss)
@@ -349,6 +382,40 @@ struct hk_heap *hk_heap_first(void);
 void hk_heap_fork_prepare(void);
 void hk_heap_fork_parent(void);
 void hk_heap_fork_child(void);
+
+/* ------------------------------------------------------------------ */
+/* remote.c                                                            */
+/* ------------------------------------------------------------------ */
+/* The entry of h's batches that holds p if any does: one per slice
+ * address (every slab of a class up to 4 KiB is one slice). */
+HK_INLINE struct hk_rbatch *hk_rb_at(struct hk_heap *h, const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return &h->rb[((a >> HK_SLICE_SHIFT) ^ (a >> HK_SS_SHIFT)) % HK_RB];
+}
+
+/* Does e hold blocks of the slab p points into?  Then that slab can
+ * neither be released nor set up again (its blocks in e count as used),
+ * so p needs no segment map and no descriptor to be checked. */
+HK_INLINE bool hk_rb_holds(const struct hk_rbatch *e, const void *p)
+{
+	return (uintptr_t)p - (uintptr_t)e->start < e->len;
+}
+
+/* Free p into e, which holds p's slab (hk_rb_holds); checked as the
+ * owner's free checks it (hk_bad_free names fn). */
+void hk_rb_add(struct hk_heap *h, struct hk_rbatch *e, void *p,
+	       const char *fn);
+/* Free p, a block of s in ss, which another heap owns (or none): into
+ * h's batch for s, pushed to s->remote later. */
+void hk_remote_free(struct hk_heap *h, struct hk_superslab *ss,
+		    struct hk_slab *s, void *p, const char *fn);
+/* Push every batch h holds, so that the owners see the blocks. */
+void hk_remote_flush(struct hk_heap *h);
+/* Forget h's batches, their blocks lost (a fork child: the thread that
+ * was filling them may have stopped half way). */
+void hk_remote_forget(struct hk_heap *h);
 
 /* ------------------------------------------------------------------ */
 /* large.c                                                             */

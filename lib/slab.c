@@ -114,14 +114,20 @@ bool hk_slab_refill(struct hk_slab *s)
 	return __atomic_load_n(&s->remote, __ATOMIC_RELAXED) > 1 && hk_slab_collect(s);
 }
 
-bool hk_slab_remote_push(struct hk_slab *s, void *b)
+bool hk_slab_remote_push_list(struct hk_slab *s, void *head, void *tail,
+			      uint32_t n)
 {
 	uintptr_t old = __atomic_load_n(&s->remote, __ATOMIC_RELAXED), new;
 
 	do {
-		hk_set_next(b, (void *)(old & HK_REMOTE_PTR));
-		new = (uintptr_t)b + ((old >> HK_REMOTE_COUNT_SHIFT) + 1) * HK_REMOTE_ONE;
+		hk_set_next(tail, (void *)(old & HK_REMOTE_PTR));
+		new = (uintptr_t)head + ((old >> HK_REMOTE_COUNT_SHIFT) + n) * HK_REMOTE_ONE;
 	} while (!__atomic_compare_exchange_n(&s->remote, &old, new, true,
 					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 	return old & 1;
+}
+
+bool hk_slab_remote_push(struct hk_slab *s, void *b)
+{
+	return hk_slab_remote_push_list(s, b, b, 1);
 }
