@@ -174,15 +174,16 @@ HK_INLINE void hk_free_owned(struct hk_heap *h, struct hk_superslab *ss,
 	hk_free_push(h, ss, s, p);
 }
 
-/* The slab of p, a block of a superslab in own[], found without
- * slab_of (hk_slab_at); NULL for anything else (a block beyond its
- * slab's first slice, a double free, a bad pointer, another heap's
- * block), which the caller's general way decides. */
+/* The slab of p, a block of the heap's only superslab (hot) or of one
+ * in own[], found without slab_of (hk_slab_at); NULL for anything else (a
+ * block beyond its slab's first slice, a double free, a bad pointer,
+ * another heap's block), which the caller's general way decides. */
 HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
 {
 	struct hk_superslab *ss = hk_ss_of(p);
 
-	if (HK_LIKELY((uintptr_t)ss == h->own[hk_own_slot(ss)])) {
+	if (HK_LIKELY((uintptr_t)ss == h->hot ||
+		      (uintptr_t)ss == h->own[hk_own_slot(ss)])) {
 		struct hk_slab *s = hk_slab_at(ss, p);
 
 		if (HK_LIKELY(hk_free_ok(s, p)))
@@ -191,38 +192,42 @@ HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
 	return NULL;
 }
 
-/* free(NULL) is common (mstress: a quarter of its frees) and comes at
- * random: tested first, on a register, a mispredicted branch costs
- * little, where one that waits on the loads of the own[] compare costs
- * several times more; and it needs no call nor segment map lookup.
- * Then the owner's free, or another thread's into a slab it has a batch
- * of remote frees for (remote.c): no segment map either way.  A block
- * of a superslab the heap owns that hk_slab_at does not find (beyond
- * its slab's first slice) goes straight to the general way. */
+/* The owner's free, or another thread's into a slab it has a batch of
+ * remote frees for (remote.c): no segment map either way.  A block of
+ * a superslab the heap owns that hk_slab_at does not find (beyond its
+ * slab's first slice) goes straight to the general way.  free(NULL) is
+ * common (mstress: a quarter of its frees) and comes at random: it is
+ * tested on the register, which resolves a mispredicted branch at once
+ * rather than after the loads of the own[] compare, and needs no call
+ * nor segment map lookup; it comes after the hot compare, which NULL
+ * never passes (hot is 1 or a superslab), so that a heap of one
+ * superslab does not pay for it. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_heap *h = hk_tls_heap;
-	struct hk_superslab *ss;
+	struct hk_superslab *ss = hk_ss_of(p);
+	struct hk_slab *s;
 	struct hk_rbatch *e;
 
-	if (HK_UNLIKELY(p == NULL))
-		return;
-	ss = hk_ss_of(p);
-	if (HK_LIKELY((uintptr_t)ss == h->own[hk_own_slot(ss)])) {
-		struct hk_slab *s = hk_slab_at(ss, p);
-
-		if (HK_LIKELY(hk_free_ok(s, p))) {
-			hk_free_push(h, ss, s, p);
+	if ((uintptr_t)ss != h->hot) {
+		if (HK_UNLIKELY(p == NULL))
 			return;
-		}
-	} else {
-		hk_prefetch_w(p);
-		e = hk_rb_at(h, p);
-		if (HK_LIKELY(hk_rb_holds(e, p))) {
-			hk_rb_add(h, e, p, fn);
-			return;
+		if ((uintptr_t)ss != h->own[hk_own_slot(ss)]) {
+			hk_prefetch_w(p);
+			e = hk_rb_at(h, p);
+			if (HK_LIKELY(hk_rb_holds(e, p))) {
+				hk_rb_add(h, e, p, fn);
+				return;
+			}
+			goto general;
 		}
 	}
+	s = hk_slab_at(ss, p);
+	if (HK_LIKELY(hk_free_ok(s, p))) {
+		hk_free_push(h, ss, s, p);
+		return;
+	}
+general:
 	hk_free_general(p, fn);
 }
 

@@ -326,15 +326,15 @@ struct __attribute__((aligned(64))) hk_rbatch {
 };
 
 struct hk_heap {
-	/* Superslabs this heap owns by address (hk_own_slot; 1 if none): a
-	 * free into one needs no segment map lookup and no owner test.
-	 * own[] is direct-mapped, so it may miss one the heap owns (the
-	 * last one freed into or allocated from wins), but it never names
-	 * one the heap does not own: only the owner frees or abandons its
-	 * superslabs, and it clears them first (hk_heap_drop_ss).  One
-	 * compare, no "or the superslab allocated from": a second test that
-	 * fails for every free into another superslab is a branch that
-	 * mispredicts (mstress: 12% fewer samples in free without it). */
+	/* The heap's superslab while it owns one only (1 if it owns none or
+	 * several: hk_heap_set_hot), and the ones it owns by address
+	 * (hk_own_slot; 1 if none): a free into one needs no segment map
+	 * lookup and no owner test.  own[] is direct-mapped, so it may miss
+	 * one the heap owns (the last one freed into or allocated from
+	 * wins), but neither ever names one the heap does not own: only the
+	 * owner frees or abandons its superslabs, and it clears them first
+	 * (hk_heap_drop_ss). */
+	uintptr_t hot;
 	uintptr_t own[HK_OWN];
 	/* cur[] by (size + 15) >> 4 for sizes up to 1024 (hk_class_small),
 	 * so that malloc needs no class lookup; hk_heap_set_cur keeps both. */

@@ -7,7 +7,8 @@
  * emptied and hands its blocks out from the start again, with no false
  * alarm for blocks handed out again.  Blocks above 4 KiB whose size is no
  * power of two lie 64 bytes apart more than their size, so that they
- * start at many offsets in their page (slab.c). */
+ * start at many offsets in their page (slab.c), and the heap's hot
+ * superslab is set only while it owns one. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -208,11 +209,12 @@ static void check_spent(bool remote)
 
 int main(void)
 {
+	struct hk_heap *h;
 	int offs = 0, ok, len;
 	uint64_t seen = 0;
 	void *p;
 
-	tap_plan(9);
+	tap_plan(10);
 	ok = fill(0, PER);
 	for (int i = 0; i < PER && ok; i++) {
 		unsigned o = (unsigned)((uintptr_t)blk[i] & 4095) >> 6;
@@ -237,6 +239,9 @@ int main(void)
 	len = ring_len();
 	tap_ok(ok && len >= 1 && len <= 2,
 	       "a class that only grows keeps its ring short (%d slabs for %d)", len, N / PER);
+	h = hk_tls_heap;
+	tap_ok(h->nss > 1 ? h->hot == 1 : h->hot == (uintptr_t)h->ss,
+	       "hot names the heap's superslab only while it owns one (%u owned)", h->nss);
 	for (int i = 0; i < N; i++)
 		hk_free(blk[i]);
 	return tap_done();
