@@ -650,15 +650,27 @@ void hk_heap_fork_parent(void)
 	pthread_mutex_unlock(&hk_heap_lock);
 }
 
+/* The slabs of h, whose owner the fork may have stopped in a malloc
+ * (hk_slab_fork_mend). */
+static void hk_heap_fork_mend(struct hk_heap *h)
+{
+	for (struct hk_superslab *ss = h->ss; ss; ss = ss->next)
+		for (unsigned i = 1; i < HK_SLICES; i++)
+			if (ss->slab_of[i] == i)
+				hk_slab_fork_mend(&ss->slabs[i]);
+}
+
 /* The child has one thread: the other heaps' owners are gone, so their
- * superslabs are abandoned for this thread to reclaim.  Their batches of
- * remote frees are lost (remote.c): the blocks stay in use. */
+ * superslabs are abandoned for this thread to reclaim, their slabs
+ * mended first.  Their batches of remote frees are lost (remote.c): the
+ * blocks stay in use. */
 void hk_heap_fork_child(void)
 {
 	pthread_mutex_init(&hk_abandoned_lock, NULL);
 	pthread_mutex_init(&hk_heap_lock, NULL);
 	for (struct hk_heap *h = hk_heap_all; h; h = h->next_all) {
 		if (h->live && h != hk_tls_heap) {
+			hk_heap_fork_mend(h);
 			hk_remote_forget(h);
 			hk_heap_abandon(h);
 		}

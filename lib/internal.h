@@ -183,6 +183,9 @@ bool hk_slab_remote_push_list(struct hk_slab *s, void *head, void *tail,
 void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 		  bool zero);
 __attribute__((noreturn)) void hk_slab_corrupt(const char *fn, void *p);
+/* In a fork child, a slab whose owner thread the fork stopped: nbump
+ * made to count every block below bump. */
+void hk_slab_fork_mend(struct hk_slab *s);
 
 /* ------------------------------------------------------------------ */
 /* superslab.c                                                         */

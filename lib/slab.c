@@ -70,6 +70,24 @@ void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 	s->prev = NULL;
 }
 
+/* hk_slab_bump's stores to bump and nbump are plain ones in an order
+ * the compiler picks (GCC -O2 counts nbump first; GCC -O1 and clang -O2
+ * move bump first), and a fork may land between them in another thread:
+ * nbump one short of bump would make the child's next block from bump
+ * fail hk_slab_is_block when freed ("invalid pointer").  Raising nbump
+ * to bump's index is right for any cut: the blocks below bump were all
+ * handed out since the last reset. */
+void hk_slab_fork_mend(struct hk_slab *s)
+{
+	uint64_t below;
+
+	if (!s->block || s->bump < s->start || s->bump > s->end)
+		return;
+	below = (uint64_t)(s->bump - s->start) / s->block;
+	if (s->nbump < below)
+		s->nbump = below;
+}
+
 /* The tail of the list at b, checked on the way: every block in ss, no
  * more than n of them (a block pushed twice makes a cycle). */
 static void *hk_slab_tail(struct hk_superslab *ss, void *b, uint32_t n)
