@@ -616,8 +616,15 @@ void hk_heap_abandon(struct hk_heap *h)
 		s->in_idle = 0;
 	h->idle = NULL;
 	h->nidle = 0;
+	/* Each superslab leaves h->ss before it joins the abandoned list: a
+	 * fork child abandons what h->ss holds again, and a superslab on
+	 * the list twice makes a cycle there (the child's purge walk then
+	 * never ends). */
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;
+		h->ss = next;
+		if (next)
+			next->prev = NULL;
 		ss->next = NULL;
 		ss->prev = NULL;
 		hk_heap_abandon_ss(h, ss, hk_now_ms());
