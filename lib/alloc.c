@@ -47,7 +47,7 @@ void hk_free_general(void *p, const char *fn)
 	 * here from one: a block beyond its slab's first slice, a double
 	 * free, a bad pointer. */
 	if (HK_LIKELY(h->own[hk_own_slot(ss)] == (uintptr_t)ss)) {
-		hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
+		hk_free_owned(hk_slab_of(ss, p), p, fn);
 		return;
 	}
 	seg = hk_segmap_get(p);
@@ -55,7 +55,7 @@ void hk_free_general(void *p, const char *fn)
 		if (ss->owner == h) {
 			/* The next frees likely land here too. */
 			h->own[hk_own_slot(ss)] = (uintptr_t)ss;
-			hk_free_owned(h, ss, hk_slab_of(ss, p), p, fn);
+			hk_free_owned(hk_slab_of(ss, p), p, fn);
 		} else {
 			hk_remote_free(h, ss, hk_slab_of(ss, p), p, fn);
 		}

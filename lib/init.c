@@ -30,6 +30,7 @@ static void hk_thread_exit(void *arg)
 {
 	hk_heap_abandon(arg);
 	hk_tls_heap = &hk_heap_empty;
+	hk_heap_sync_hot();
 }
 
 void hk_init_thread(struct hk_heap *h)

@@ -365,7 +365,25 @@ HK_INLINE unsigned hk_own_slot(const struct hk_superslab *ss)
 	return (unsigned)((uintptr_t)ss >> HK_SS_SHIFT) % HK_OWN;
 }
 
-extern HK_TLS struct hk_heap *hk_tls_heap;
+/* The thread's heap, and a copy of its hot (hk_heap_sync_hot), so that
+ * the owner's free into a heap of one superslab compares with a TLS word
+ * and loads no heap pointer: one initial-exec TLS block for both, reached
+ * through one GOT entry.  hk_tls_heap stays an lvalue; every store to it
+ * or to its heap's hot is followed by hk_heap_sync_hot. */
+struct hk_tls {
+	struct hk_heap *heap;
+	uintptr_t hot;
+};
+
+extern HK_TLS struct hk_tls hk_tls;
+#define hk_tls_heap (hk_tls.heap)
+
+/* hk_tls.hot = hk_tls_heap->hot. */
+HK_INLINE void hk_heap_sync_hot(void)
+{
+	hk_tls.hot = hk_tls.heap->hot;
+}
+
 extern struct hk_heap hk_heap_empty;
 extern struct hk_slab hk_slab_empty;
 
@@ -373,6 +391,9 @@ void *hk_heap_malloc_slow(size_t size);
 /* Owner free that emptied the slab or found it full. */
 void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
 		       struct hk_slab *s);
+/* The same, from s alone, for the calling thread's heap: the owner's
+ * free (hk_free_push) then keeps neither h nor ss for it. */
+void hk_heap_put(struct hk_slab *s);
 /* The slab owner's heap heard nothing: tell it a full slab has room. */
 void hk_heap_notify(struct hk_superslab *ss, struct hk_slab *s);
 /* Thread exit: hand the heap's superslabs to the abandoned list. */
