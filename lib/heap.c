@@ -270,7 +270,21 @@ static void hk_heap_tick(struct hk_heap *h);
 uint32_t hk_pressure;
 static bool hk_tight;
 
-/* hk_heap_free_slow's general case. */
+/* Keep s, empty, on the idle list if the bound allows. */
+static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
+{
+	if (h->nidle + s->span > HK_IDLE_MAX ||
+	    __atomic_load_n(&hk_tight, __ATOMIC_RELAXED))
+		return false;
+	s->in_idle = 1;
+	s->idle_next = h->idle;
+	h->idle = s;
+	h->nidle += s->span;
+	h->dirty = true;
+	return true;
+}
+
+/* hk_heap_put's general case. */
 static __attribute__((noinline)) void
 hk_heap_put_back(struct hk_heap *h, struct hk_superslab *ss, struct hk_slab *s)
 {
@@ -288,15 +302,8 @@ hk_heap_put_back(struct hk_heap *h, struct hk_superslab *ss, struct hk_slab *s)
 			s->nbump = 0;
 			s->zero = 0;
 		}
-		if (s->in_idle || (h->nidle + s->span <= HK_IDLE_MAX &&
-				   !__atomic_load_n(&hk_tight, __ATOMIC_RELAXED))) {
+		if (s->in_idle || hk_heap_idle_keep(h, s)) {
 			s->idle_since = 0;
-			if (!s->in_idle) {
-				s->in_idle = 1;
-				s->idle_next = h->idle;
-				h->idle = s;
-				h->nidle += s->span;
-			}
 			h->dirty = true;
 		} else {
 			hk_list_remove(h, s);
@@ -320,34 +327,12 @@ static inline bool hk_heap_put_head(struct hk_heap *h, struct hk_slab *s)
 	return true;
 }
 
-void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
-		       struct hk_slab *s)
-{
-	if (!hk_heap_put_head(h, s))
-		hk_heap_put_back(h, ss, s);
-}
-
 void hk_heap_put(struct hk_slab *s)
 {
 	struct hk_heap *h = hk_tls_heap;
 
 	if (!hk_heap_put_head(h, s))
 		hk_heap_put_back(h, hk_ss_of(s), s);
-}
-
-/* Keep s, empty, on the idle list (as hk_heap_free_slow does) if the
- * bound allows. */
-static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
-{
-	if (h->nidle + s->span > HK_IDLE_MAX ||
-	    __atomic_load_n(&hk_tight, __ATOMIC_RELAXED))
-		return false;
-	s->in_idle = 1;
-	s->idle_next = h->idle;
-	h->idle = s;
-	h->nidle += s->span;
-	h->dirty = true;
-	return true;
 }
 
 /* Take over an abandoned superslab: sort its slabs into our lists. */

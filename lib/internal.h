@@ -109,7 +109,7 @@ HK_INLINE uint64_t hk_slab_index(const struct hk_slab *s, const void *p)
 }
 
 /* Is p the start of a block of s handed out since the slab was last
- * reset (hk_heap_free_slow)?  One compare tests both divisibility and
+ * reset (hk_heap_put)?  One compare tests both divisibility and
  * range (nbump <= blocks in the slab <= UINT64_MAX / block). */
 HK_INLINE bool hk_slab_is_block(const struct hk_slab *s, const void *p)
 {
@@ -388,11 +388,9 @@ extern struct hk_heap hk_heap_empty;
 extern struct hk_slab hk_slab_empty;
 
 void *hk_heap_malloc_slow(size_t size);
-/* Owner free that emptied the slab or found it full. */
-void hk_heap_free_slow(struct hk_heap *h, struct hk_superslab *ss,
-		       struct hk_slab *s);
-/* The same, from s alone, for the calling thread's heap: the owner's
- * free (hk_free_push) then keeps neither h nor ss for it. */
+/* Owner free that emptied the slab s or found it full, for the calling
+ * thread's heap: from s alone, so that the owner's free (hk_free_push)
+ * keeps neither h nor ss for it. */
 void hk_heap_put(struct hk_slab *s);
 /* The slab owner's heap heard nothing: tell it a full slab has room. */
 void hk_heap_notify(struct hk_superslab *ss, struct hk_slab *s);

@@ -36,7 +36,7 @@
  * batches until it exits).  Blocks of classes above HK_RB_BYTES / 2 go
  * over one by one; a thread still without a heap has no batches.
  */
-#include "internal.h"
+#include "fastpath.h"
 
 _Static_assert(HK_RB <= 64, "rb_mask has a bit per entry");
 _Static_assert(HK_RB_MAX < 65536, "n and lim are 16 bits");
@@ -97,7 +97,7 @@ void hk_rb_add(struct hk_heap *h, struct hk_rbatch *e, void *p,
 static void hk_remote_free_one(struct hk_superslab *ss, struct hk_slab *s,
 			       void *p, const char *fn)
 {
-	if (HK_UNLIKELY(!hk_slab_is_block(s, p) || hk_block_is_free(p)))
+	if (HK_UNLIKELY(!hk_free_ok(s, p)))
 		hk_bad_free(fn, p);
 	((uintptr_t *)p)[1] = hk_free_key;
 	if (hk_slab_remote_push(s, p))

@@ -64,19 +64,27 @@ static uint64_t hk_run_mask(unsigned first, unsigned n)
 	return (n >= 64 ? ~(uint64_t)0 : (((uint64_t)1 << n) - 1)) << first;
 }
 
+/* Bit i: bits i..i+n-1 of m are all set (the shifts bring in zeros,
+ * so no run passes the end). */
+static uint64_t hk_runs(uint64_t m, unsigned n)
+{
+	uint64_t runs = m;
+
+	for (unsigned k = 1; k < n; k++)
+		runs &= m >> k;
+	return runs;
+}
+
 /* First run of n free slices, preferring one with dirty slices (only
  * such a one if dirty); -1. */
 static int hk_superslab_find(struct hk_superslab *ss, unsigned n, bool dirty)
 {
-	uint64_t free = ss->free_mask, runs = free;
+	uint64_t runs = hk_runs(ss->free_mask, n);
 	uint64_t near = ss->dirty_mask;
 
-	/* Bit i of runs: slices i..i+n-1 are free (the shifts bring in
-	 * zeros, so no run passes the end); of near: one of them is dirty. */
-	for (unsigned k = 1; k < n; k++) {
-		runs &= free >> k;
+	/* Bit i of near: one of slices i..i+n-1 is dirty. */
+	for (unsigned k = 1; k < n; k++)
 		near |= ss->dirty_mask >> k;
-	}
 	if (runs & near)
 		return __builtin_ctzll(runs & near);
 	if (dirty || !runs)
@@ -87,10 +95,8 @@ static int hk_superslab_find(struct hk_superslab *ss, unsigned n, bool dirty)
 /* First run of n set bits in m; -1. */
 static int hk_run_find(uint64_t m, unsigned n)
 {
-	uint64_t runs = m;
+	uint64_t runs = hk_runs(m, n);
 
-	for (unsigned k = 1; k < n; k++)
-		runs &= m >> k;
 	return runs ? __builtin_ctzll(runs) : -1;
 }
 
