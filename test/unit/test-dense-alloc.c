@@ -83,8 +83,8 @@ static void check(const char *mode, const struct hk_dense_counters *d)
 		if (!thp_possible() && !populate_possible())
 			tap_skip("all: neither THP nor MADV_POPULATE_WRITE here");
 		else
-			tap_ok(d->dense > 0 && promoted > NBLOCKS * BLOCK / HK_CHUNK_SIZE / 2,
-			       "all: dense probes, most chunks promoted");
+			tap_ok(d->dense > 0 && promoted >= NBLOCKS * BLOCK / HK_CHUNK_SIZE / 3,
+			       "all: dense probes, chunks promoted");
 	} else if (strcmp(mode, "populate") == 0) {
 		tap_ok(d->thp == 0 && d->populate > 0 && d->failures == 0,
 		       "no THP: dense chunks populated");
