@@ -233,13 +233,13 @@ static void hk_dense_thp(char *p, size_t len)
 	populate = !(last & 1) && hk_dense_st.populate_ok;
 	skip = hk_dense_st.thp_skip;
 	hk_os_unlock();
-	if (!won)
-		hk_verbose("dense: THP first fault %llu us%s: no THP for %u chunks",
-			   (unsigned long long)(ns / 1000), last & 1 ? "" : ", no huge page", skip);
 	if (last & 1)
 		HK_DENSE_COUNT(thp);
-	if (!won)
+	if (!won) {
 		HK_DENSE_COUNT(trials_slow);
+		hk_verbose("dense: THP first fault %llu us%s: no THP for %u chunks",
+			   (unsigned long long)(ns / 1000), last & 1 ? "" : ", no huge page", skip);
+	}
 	/* No huge page: the rest of the chunk is still 4 KiB faults to come. */
 	if (populate)
 		hk_dense_populate(p, len);
