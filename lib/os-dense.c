@@ -45,14 +45,14 @@ bool hk_dense_sample(struct hk_dense *s, size_t resident, size_t pages)
 
 enum hk_dense_act hk_dense_next(struct hk_dense *s)
 {
-	bool thp;
+	bool thp = s->thp_ok && s->thp_skip == 0;
+	unsigned every = thp ? HK_DENSE_PROBE_EVERY_THP : HK_DENSE_PROBE_EVERY;
 
 	if (s->streak < HK_DENSE_STREAK || (!s->thp_ok && !s->populate_ok) ||
-	    ++s->since_probe >= HK_DENSE_PROBE_EVERY) {
+	    ++s->since_probe >= every) {
 		s->since_probe = 0;
 		return HK_DENSE_PROBE;
 	}
-	thp = s->thp_ok && s->thp_skip == 0;
 	if (s->thp_ok && s->thp_skip)
 		s->thp_skip--;
 	if (thp)

@@ -8,8 +8,8 @@
  * (MADV_HUGEPAGE) as long as a timed trial of each chunk's first fault
  * says huge pages are cheap here (a VM with free page reporting can make
  * one cost 10-20x: KERNEL-FACTS 2.5), else to MADV_POPULATE_WRITE; one
- * chunk in HK_DENSE_PROBE_EVERY stays a lazy probe, so the density keeps
- * being measured.  A sparse probe stops promotion at once.
+ * chunk in 8 or 16 stays a lazy probe, so the density keeps being
+ * measured.  A sparse probe stops promotion at once.
  *
  * The decisions are a pure state machine (struct hk_dense), so
  * test/unit/test-dense.c feeds it densities and trial times; os-dense.c
@@ -30,8 +30,14 @@
 #define HK_DENSE_PCT 88
 /* Dense probes in a row before the first promotion. */
 #define HK_DENSE_STREAK 2
-/* While promoting, one fresh chunk in this many stays a lazy probe. */
+/* While promoting, one fresh chunk in this many stays a lazy probe: a
+ * probe costs what a lazy chunk costs, about 1.25x a populated one and
+ * 3-4x a huge one (KERNEL-FACTS 2.1), so probes are rarer while huge
+ * pages win.  The price is the reaction to memory turning sparse: up to
+ * HK_DENSE_PROBE_EVERY_THP + 8 more chunks promoted (the 8: os-dense.c's
+ * lag) before a probe says so. */
 #define HK_DENSE_PROBE_EVERY 8
+#define HK_DENSE_PROBE_EVERY_THP 16
 /* A THP first fault slower than this loses to the fallback: populating
  * 2 MiB of 4 KiB pages costs about 320 us/MiB (KERNEL-FACTS 2.1 b); a
  * warm huge page about 100 us/MiB, one the hypervisor took back

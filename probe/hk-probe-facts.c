@@ -407,7 +407,8 @@ static void hk_facts_dense(const struct hk_facts *f, struct hk_report *r)
 		hk_item_str(it, "lazy chunks probed by mincore; once >= %d%% touched, later ones get THP (%s while a timed first fault takes > %u us)",
 			    HK_DENSE_PCT, pop ? "MADV_POPULATE_WRITE" : "lazy pages",
 			    HK_DENSE_TRIAL_SLOW_NS / 1000);
-	hk_item_detail(it, "one chunk in 8 stays a probe");
+	hk_item_detail(it, thp ? "1 chunk in 16 (THP) or 8 stays a probe"
+			       : "1 chunk in 8 stays a probe");
 }
 
 static void hk_facts_decision(const struct hk_facts *f, struct hk_report *r)

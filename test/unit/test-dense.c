@@ -49,10 +49,15 @@ static void check_probe_rate(void)
 
 	hk_dense_init(&s, true, true);
 	dense(&s, HK_DENSE_STREAK);
-	run(&s, HK_DENSE_PROBE_EVERY * 10, a);
-	tap_ok(a[HK_DENSE_PROBE] == 10 && a[HK_DENSE_THP] == HK_DENSE_PROBE_EVERY * 10 - 10,
-	       "promoting: one chunk in %d stays a probe (%d probes, %d thp)",
-	       HK_DENSE_PROBE_EVERY, a[HK_DENSE_PROBE], a[HK_DENSE_THP]);
+	run(&s, HK_DENSE_PROBE_EVERY_THP * 10, a);
+	tap_ok(a[HK_DENSE_PROBE] == 10 && a[HK_DENSE_THP] == HK_DENSE_PROBE_EVERY_THP * 10 - 10,
+	       "huge pages: one chunk in %d stays a probe (%d probes, %d thp)",
+	       HK_DENSE_PROBE_EVERY_THP, a[HK_DENSE_PROBE], a[HK_DENSE_THP]);
+	for (int i = 0; i < 3; i++)	/* a back-off longer than the run */
+		hk_dense_trial(&s, SLOW, true);
+	run(&s, HK_DENSE_PROBE_EVERY, a);
+	tap_ok(a[HK_DENSE_PROBE] == 1 && a[HK_DENSE_POPULATE] == HK_DENSE_PROBE_EVERY - 1,
+	       "backing off THP: one chunk in %d", HK_DENSE_PROBE_EVERY);
 	hk_dense_sample(&s, SPARSE, PAGES);
 	run(&s, 10, a);
 	tap_ok(a[HK_DENSE_PROBE] == 10, "a sparse probe stops promotion at once");
@@ -137,7 +142,7 @@ static void check_caps(void)
 
 int main(void)
 {
-	tap_plan(21);
+	tap_plan(22);
 	check_start();
 	check_probe_rate();
 	check_backoff();
