@@ -10,21 +10,15 @@ b=${top_builddir:-.}
 sim=$b/test/sim/hk-simkernel
 seccomp=$b/test/sim/hk-seccomp
 prog=$b/test/unit/test-dense-alloc
+. "${top_srcdir:-.}/test/unit/scenario.sh"
 
 unset HAKMEM_BACKEND HAKMEM_SS_PREFAULT HAKMEM_DENSE
 
-# scenario NAME [LAUNCHER...]: NAME's TAP, then whether it exited cleanly.
+# scenario NAME [LAUNCHER...]: NAME run under the launcher.
 scenario() {
 	name=$1
 	shift
-	out=$("$@" "$prog" "$name" 2>&1)
-	status=$?
-	printf '%s\n' "$out" | grep -v '^1\.\.[0-9]' | sed 's/^hakmem:/# hakmem:/'
-	if [ $status -eq 0 ]; then
-		echo "ok 0 - scenario $name exited cleanly"
-	else
-		echo "not ok 0 - scenario $name exited with status $status"
-	fi
+	scenario_tap "$name" "$@" "$prog" "$name"
 }
 
 # skip NAME WHY: a simulated scenario that cannot run here.
@@ -48,4 +42,4 @@ skip() {
 		scenario lazy "$sim" --thp absent -- "$seccomp" \
 			--madvise POPULATE_WRITE=EINVAL --madvise POPULATE_READ=EINVAL --
 	fi
-} | awk '/^(not )?ok [0-9]+/ { n++; sub(/ok [0-9]+/, "ok " n) } { print } END { print "1.." n }'
+} | scenario_renumber
