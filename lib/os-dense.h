@@ -43,8 +43,9 @@
  * warm huge page about 100 us/MiB, one the hypervisor took back
  * 1-2.3 ms/MiB (2.5). */
 #define HK_DENSE_TRIAL_SLOW_NS 640000u
-/* After a slow trial, THP is not tried for this many fresh chunks,
- * doubling per slow trial up to the cap; a fast trial resets it. */
+/* After a slow trial, this many promoted chunks are populated instead
+ * of huge, doubling per slow trial up to the cap; a fast trial resets
+ * it. */
 #define HK_DENSE_BACKOFF_MIN 4u
 #define HK_DENSE_BACKOFF_MAX 256u
 
@@ -60,7 +61,7 @@ struct hk_dense {
 	bool populate_ok;	/* MADV_POPULATE_WRITE works */
 	unsigned streak;	/* dense probes in a row */
 	unsigned since_probe;	/* promoted chunks since the last probe */
-	unsigned thp_skip;	/* fresh chunks before THP is tried again */
+	unsigned thp_skip;	/* promotions before THP is tried again */
 	unsigned thp_backoff;	/* the next thp_skip after a slow trial */
 };
 
