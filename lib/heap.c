@@ -284,6 +284,20 @@ static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
 	return true;
 }
 
+/* s emptied: its blocks came back in any order, so hand them out from
+ * the start again, in address order, rather than down a free list that
+ * jumps through cold blocks (alloc-test: every class, every round).
+ * The head of its class too: its next mallocs then take the bump path,
+ * which reads nothing from the block, one after the other, and the
+ * free-or-bump branch does not turn on which class comes next. */
+static inline void hk_slab_rewind(struct hk_slab *s)
+{
+	s->free = NULL;
+	s->bump = s->start;
+	s->nbump = 0;
+	s->zero = 0;
+}
+
 /* hk_heap_put's general case. */
 static __attribute__((noinline)) void
 hk_heap_put_back(struct hk_heap *h, struct hk_superslab *ss, struct hk_slab *s)
@@ -291,17 +305,7 @@ hk_heap_put_back(struct hk_heap *h, struct hk_superslab *ss, struct hk_slab *s)
 	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
 	if (s->used == 0) {
-		/* Behind the head of its class: its blocks came back in any
-		 * order, so hand them out from the start again, in address
-		 * order, rather than down a free list that jumps through cold
-		 * blocks.  The head keeps its list: the blocks freed last are
-		 * still in cache. */
-		if (h->cur[s->cls] != s) {
-			s->free = NULL;
-			s->bump = s->start;
-			s->nbump = 0;
-			s->zero = 0;
-		}
+		hk_slab_rewind(s);
 		if (s->in_idle || hk_heap_idle_keep(h, s)) {
 			s->idle_since = 0;
 			h->dirty = true;
@@ -321,6 +325,7 @@ static inline bool hk_heap_put_head(struct hk_heap *h, struct hk_slab *s)
 {
 	if (s->used != 0 || !s->in_idle || h->cur[s->cls] != s)
 		return false;
+	hk_slab_rewind(s);
 	s->idle_since = 0;
 	h->dirty = true;
 	hk_heap_tick(h);

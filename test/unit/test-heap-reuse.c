@@ -6,8 +6,9 @@
  * (own[]) holds those the heap allocates from and never names one the
  * heap gave up, even after the addresses went back to the OS and came
  * out again as large objects; free(NULL) touches no heap.  A slab
- * that empties behind its class's head hands its blocks out from the
- * start again: a double free of one of them is still caught. */
+ * that empties, its class's head or behind it, hands its blocks out
+ * from the start again, in address order: a double free of one of them
+ * is still caught. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -94,6 +95,39 @@ static int free_twice(void *arg)
 	return 0;
 }
 
+/* The only slab of its class, emptied, then the same block freed
+ * again. */
+static int head_free_twice(void *arg)
+{
+	void *p = hk_malloc(1500);
+
+	(void)arg;
+	hk_free(p);
+	hk_free(p);
+	return 0;
+}
+
+/* n blocks of a class no other check uses, all in its head slab, freed
+ * in a scrambled order: malloc hands them out again from the first, in
+ * address order, not down the free list (last freed first). */
+static int head_rewinds(int n)
+{
+	int ok = fill(1500, n);
+	uintptr_t lo = UINTPTR_MAX;
+
+	for (int i = 0; i < n; i++) {
+		if ((uintptr_t)blk[i] < lo)
+			lo = (uintptr_t)blk[i];
+		hk_free(blk[i * 7 % n]);
+	}
+	ok &= fill(1500, n);
+	ok &= (uintptr_t)blk[0] == lo;
+	for (int i = 1; i < n; i++)
+		ok &= blk[i] > blk[i - 1];
+	empty(n);
+	return ok;
+}
+
 static pthread_barrier_t step;
 static size_t other_idle;
 
@@ -140,7 +174,7 @@ int main(void)
 
 	struct hk_child c;
 
-	tap_plan(10);
+	tap_plan(12);
 	ok = fill(100, N);
 	empty(N);
 	made = slabs_made();
@@ -159,6 +193,9 @@ int main(void)
 	       "a new class takes an idle slab of another over as many slices (%llu made)",
 	       (unsigned long long)(slabs_made() - made));
 	empty(20);
+
+	tap_ok(head_rewinds(16),
+	       "the head of a class, emptied, hands its blocks out in address order");
 
 	h = hk_tls_heap;
 	tap_ok(h->nidle > 0, "emptied slabs are kept (%u slices)", h->nidle);
@@ -206,5 +243,9 @@ int main(void)
 	hk_child(free_twice, NULL, 30, &c);
 	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
 	       "a double free into a slab reset to its bump pointer is caught ('%s')", c.line);
+	hk_child(head_free_twice, NULL, 30, &c);
+	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
+	       "a double free into a class's head reset to its bump pointer is caught ('%s')",
+	       c.line);
 	return tap_done();
 }
