@@ -128,6 +128,27 @@ static int head_rewinds(int n)
 	return ok;
 }
 
+/* A block past its slab's first slice, in a heap of several superslabs
+ * (so in own[], not hot), freed twice: the inline free finds its slab
+ * through slab_of and must still see the free key. */
+static int past_first_slice_free_twice(void *arg)
+{
+	(void)arg;
+	fill(20000, 300);
+	for (int i = 0; i < 300; i++) {
+		struct hk_superslab *ss = hk_ss_of(blk[i]);
+		unsigned slice = (unsigned)(((uintptr_t)blk[i] & HK_SS_MASK) >>
+					    HK_SLICE_SHIFT);
+
+		if (hk_tls_heap->hot == 1 && ss->slab_of[slice] != slice) {
+			hk_free(blk[i]);
+			hk_free(blk[i]);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static pthread_barrier_t step;
 static size_t other_idle;
 
@@ -174,7 +195,7 @@ int main(void)
 
 	struct hk_child c;
 
-	tap_plan(12);
+	tap_plan(13);
 	ok = fill(100, N);
 	empty(N);
 	made = slabs_made();
@@ -243,6 +264,10 @@ int main(void)
 	hk_child(free_twice, NULL, 30, &c);
 	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
 	       "a double free into a slab reset to its bump pointer is caught ('%s')", c.line);
+	hk_child(past_first_slice_free_twice, NULL, 30, &c);
+	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
+	       "a double free past its slab's first slice, in own[], is caught ('%s')",
+	       c.line);
 	hk_child(head_free_twice, NULL, 30, &c);
 	tap_ok(c.sig == SIGABRT && strstr(c.line, "double free"),
 	       "a double free into a class's head reset to its bump pointer is caught ('%s')",
