@@ -130,7 +130,7 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 	void *b;
 
 	if (HK_LIKELY(size <= HK_DIRECT_MAX))
-		s = hk_tls_heap->direct[(size + 15) >> 4];
+		s = hk_tls.direct[(size + 15) >> 4];
 	else if (size <= HK_SMALL_MAX)
 		s = hk_tls_heap->cur[hk_size_class_big(size)];
 	else

@@ -24,10 +24,13 @@
 #include "internal.h"
 #include "os.h"
 
-HK_TLS struct hk_tls hk_tls = { .heap = &hk_heap_empty, .hot = 1 };
+HK_TLS struct hk_tls hk_tls = {
+	.heap = &hk_heap_empty,
+	.hot = 1,
+	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
+};
 struct hk_slab hk_slab_empty;
 struct hk_heap hk_heap_empty = {
-	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
 	.hot = 1,
 	.own = { [0 ... HK_OWN - 1] = 1 },
@@ -46,15 +49,17 @@ struct hk_heap *hk_heap_first(void)
 /* ---- the class lists ---------------------------------------------- */
 
 /* The head of class c's list, also in the direct[] entries of the sizes
- * up to HK_DIRECT_MAX that c serves: (c's previous size, c's size]. */
+ * up to HK_DIRECT_MAX that c serves, (c's previous size, c's size], when
+ * h is the calling thread's heap (hk_tls): a fork child abandons the
+ * heaps of the threads the fork left behind. */
 static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
 {
 	h->cur[c] = s;
-	if (hk_class_size[c] > HK_DIRECT_MAX)
+	if (hk_class_size[c] > HK_DIRECT_MAX || h != hk_tls_heap)
 		return;
 	for (unsigned i = c ? hk_class_size[c - 1] / 16 + 1 : 0;
 	     i <= hk_class_size[c] / 16; i++)
-		h->direct[i] = s;
+		hk_tls.direct[i] = s;
 }
 
 /* Each class's list is a ring: the head's prev is the tail and the

@@ -339,9 +339,6 @@ struct hk_heap {
 	 * (hk_heap_drop_ss). */
 	uintptr_t hot;
 	uintptr_t own[HK_OWN];
-	/* cur[] by (size + 15) >> 4 for sizes up to 1024 (hk_class_small),
-	 * so that malloc needs no class lookup; hk_heap_set_cur keeps both. */
-	struct hk_slab *direct[HK_DIRECT];
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_slab *idle;		/* emptied slabs kept for reuse */
@@ -369,10 +366,20 @@ HK_INLINE unsigned hk_own_slot(const struct hk_superslab *ss)
  * the owner's free into a heap of one superslab compares with a TLS word
  * and loads no heap pointer: one initial-exec TLS block for both, reached
  * through one GOT entry.  hk_tls_heap stays an lvalue; every store to it
- * or to its heap's hot is followed by hk_heap_sync_hot. */
+ * or to its heap's hot is followed by hk_heap_sync_hot.
+ *
+ * direct[] is the heap's cur[] by (size + 15) >> 4 for sizes up to 1024
+ * (hk_class_small), so that malloc needs no class lookup; in the TLS
+ * block rather than the heap, so that malloc's chain of dependent loads
+ * before the block is TLS offset, slab, block, with no heap pointer (the
+ * step after the caller's mispredicted branch that counts).  It belongs
+ * to the calling thread's heap: hk_heap_set_cur keeps it for that heap
+ * only, and a heap changes threads only with every class empty (thread
+ * exit, hk_heap_abandon), as a new thread's direct[] starts. */
 struct hk_tls {
 	struct hk_heap *heap;
 	uintptr_t hot;
+	struct hk_slab *direct[HK_DIRECT];
 };
 
 extern HK_TLS struct hk_tls hk_tls;

@@ -5,7 +5,9 @@
  * slow path; the table of owned superslabs the inline free trusts
  * (own[]) holds those the heap allocates from and never names one the
  * heap gave up, even after the addresses went back to the OS and came
- * out again as large objects; free(NULL) touches no heap.  A slab
+ * out again as large objects; malloc's direct[] (TLS) follows the
+ * calling thread's heap alone, in a fork child too; free(NULL) touches
+ * no heap.  A slab
  * that empties, its class's head or behind it, hands its blocks out
  * from the start again, in address order: a double free of one of them
  * is still caught. */
@@ -152,6 +154,48 @@ static int past_first_slice_free_twice(void *arg)
 static pthread_barrier_t step;
 static size_t other_idle;
 
+/* malloc's direct[] (in TLS) names the heads of the calling thread's
+ * heap, for every size it serves. */
+static int direct_true(void)
+{
+	struct hk_heap *h = hk_tls_heap;
+
+	for (unsigned i = 0; i < HK_DIRECT; i++)
+		if (hk_tls.direct[i] != h->cur[hk_class_small[i]])
+			return 0;
+	return 1;
+}
+
+/* Holds 100 B blocks of its own heap across main's fork. */
+static void *holder(void *arg)
+{
+	void *p[64];
+
+	(void)arg;
+	for (int i = 0; i < 64; i++)
+		p[i] = hk_malloc(100);
+	pthread_barrier_wait(&step);	/* blocks held */
+	pthread_barrier_wait(&step);	/* main forked */
+	for (int i = 0; i < 64; i++)
+		hk_free(p[i]);
+	return NULL;
+}
+
+/* The fork child abandons the holder's heap: the child's own direct[]
+ * stays its own heap's, and serves. */
+static int fork_direct(void *arg)
+{
+	void *p;
+	int ok;
+
+	(void)arg;
+	ok = direct_true();
+	p = hk_malloc(100);
+	ok &= p != NULL && hk_ss_of(p)->owner == hk_tls_heap;
+	hk_free(p);
+	return ok ? 0 : 1;
+}
+
 /* free(NULL), which the inline free turns away before any lookup, in a
  * thread without a heap: it gets none, and errno stays. */
 static void *null_free(void *arg)
@@ -195,7 +239,7 @@ int main(void)
 
 	struct hk_child c;
 
-	tap_plan(13);
+	tap_plan(14);
 	ok = fill(100, N);
 	empty(N);
 	made = slabs_made();
@@ -217,6 +261,20 @@ int main(void)
 
 	tap_ok(head_rewinds(16),
 	       "the head of a class, emptied, hands its blocks out in address order");
+
+	pthread_barrier_init(&step, NULL, 2);
+	pthread_create(&t, NULL, holder, NULL);
+	pthread_barrier_wait(&step);
+	ok = fill(100, 64) && direct_true();
+	hk_child(fork_direct, NULL, 30, &c);
+	pthread_barrier_wait(&step);
+	pthread_join(t, NULL);
+	pthread_barrier_destroy(&step);
+	ok &= direct_true();
+	empty(64);
+	tap_ok(ok && c.sig == 0 && c.code == 0,
+	       "direct[] names the calling thread's heads, in a fork child too (child %d/%d)",
+	       c.sig, c.code);
 
 	h = hk_tls_heap;
 	tap_ok(h->nidle > 0, "emptied slabs are kept (%u slices)", h->nidle);
