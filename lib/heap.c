@@ -292,11 +292,20 @@ static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
 /* s emptied: its blocks came back in any order, so hand them out from
  * the start again, in address order, rather than down a free list that
  * jumps through cold blocks (alloc-test: every class, every round).
- * The head of its class too: its next mallocs then take the bump path,
- * which reads nothing from the block, one after the other, and the
- * free-or-bump branch does not turn on which class comes next. */
-static inline void hk_slab_rewind(struct hk_slab *s)
+ * The head of its class too, once it handed out more than
+ * HK_REWIND_HEAD blocks since its last reset: its next mallocs then take
+ * the bump path, which reads nothing from the blocks.  A shorter list is
+ * in cache still, and a head rewound each time it empties makes its
+ * next mallocs take the bump path, then the list, a branch that turns
+ * each time (random-mixed: each class's head empties every few dozen of
+ * its frees, with a dozen blocks or fewer out; 74,000 more mispredicts
+ * in 1,000,000 steps, callgrind --branch-sim, when every head rewinds). */
+#define HK_REWIND_HEAD 16
+
+static inline void hk_slab_rewind(struct hk_heap *h, struct hk_slab *s)
 {
+	if (h->cur[s->cls] == s && s->nbump <= HK_REWIND_HEAD)
+		return;
 	s->free = NULL;
 	s->bump = s->start;
 	s->nbump = 0;
@@ -310,7 +319,7 @@ hk_heap_put_back(struct hk_heap *h, struct hk_superslab *ss, struct hk_slab *s)
 	if (s->used & HK_SLAB_FULL)
 		hk_heap_unfull(h, s);
 	if (s->used == 0) {
-		hk_slab_rewind(s);
+		hk_slab_rewind(h, s);
 		if (s->in_idle || hk_heap_idle_keep(h, s)) {
 			s->idle_since = 0;
 			h->dirty = true;
@@ -330,7 +339,7 @@ static inline bool hk_heap_put_head(struct hk_heap *h, struct hk_slab *s)
 {
 	if (s->used != 0 || !s->in_idle || h->cur[s->cls] != s)
 		return false;
-	hk_slab_rewind(s);
+	hk_slab_rewind(h, s);
 	s->idle_since = 0;
 	h->dirty = true;
 	hk_heap_tick(h);

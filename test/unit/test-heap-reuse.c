@@ -8,9 +8,9 @@
  * out again as large objects; malloc's direct[] (TLS) follows the
  * calling thread's heap alone, in a fork child too; free(NULL) touches
  * no heap.  A slab
- * that empties, its class's head or behind it, hands its blocks out
- * from the start again, in address order: a double free of one of them
- * is still caught. */
+ * that empties, its class's head (past a few blocks) or behind it, hands
+ * its blocks out from the start again, in address order: a double free
+ * of one of them is still caught. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,6 +24,11 @@
 
 #define N 3000
 static void *blk[N];
+
+/* Blocks a class's head hands out before it rewinds when it empties
+ * (heap.c, HK_REWIND_HEAD 16), and a short list it keeps. */
+#define HK_REWIND_N 20
+#define HK_KEEP_N 8
 
 static uint64_t slabs_made(void)
 {
@@ -97,32 +102,33 @@ static int free_twice(void *arg)
 	return 0;
 }
 
-/* The only slab of its class, emptied, then the same block freed
- * again. */
+/* The only slab of its class, emptied and rewound, then one of its
+ * blocks freed again. */
 static int head_free_twice(void *arg)
 {
-	void *p = hk_malloc(1500);
-
 	(void)arg;
-	hk_free(p);
-	hk_free(p);
+	fill(1500, HK_REWIND_N);
+	empty(HK_REWIND_N);
+	hk_free(blk[3]);
 	return 0;
 }
 
-/* n blocks of a class no other check uses, all in its head slab, freed
- * in a scrambled order: malloc hands them out again from the first, in
- * address order, not down the free list (last freed first). */
+/* n blocks of a class no other check uses (1500 B: 21 to a slab), all
+ * in its head slab, freed in a scrambled order, then n again: true if
+ * they came in address order from the first (rewound), false if down
+ * the free list (last freed first). */
 static int head_rewinds(int n)
 {
-	int ok = fill(1500, n);
+	int ok = 1;
 	uintptr_t lo = UINTPTR_MAX;
 
+	fill(1500, n);
 	for (int i = 0; i < n; i++) {
 		if ((uintptr_t)blk[i] < lo)
 			lo = (uintptr_t)blk[i];
 		hk_free(blk[i * 7 % n]);
 	}
-	ok &= fill(1500, n);
+	fill(1500, n);
 	ok &= (uintptr_t)blk[0] == lo;
 	for (int i = 1; i < n; i++)
 		ok &= blk[i] > blk[i - 1];
@@ -239,7 +245,7 @@ int main(void)
 
 	struct hk_child c;
 
-	tap_plan(14);
+	tap_plan(15);
 	ok = fill(100, N);
 	empty(N);
 	made = slabs_made();
@@ -259,8 +265,10 @@ int main(void)
 	       (unsigned long long)(slabs_made() - made));
 	empty(20);
 
-	tap_ok(head_rewinds(16),
+	tap_ok(head_rewinds(HK_REWIND_N),
 	       "the head of a class, emptied, hands its blocks out in address order");
+	tap_ok(!head_rewinds(HK_KEEP_N),
+	       "a head that handed out few blocks keeps its free list when it empties");
 
 	pthread_barrier_init(&step, NULL, 2);
 	pthread_create(&t, NULL, holder, NULL);
