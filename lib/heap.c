@@ -292,19 +292,18 @@ static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
 /* s emptied: its blocks came back in any order, so hand them out from
  * the start again, in address order, rather than down a free list that
  * jumps through cold blocks (alloc-test: every class, every round).
- * The head of its class too, once it handed out more than
- * HK_REWIND_HEAD blocks since its last reset: its next mallocs then take
- * the bump path, which reads nothing from the blocks.  A shorter list is
- * in cache still, and a head rewound each time it empties makes its
- * next mallocs take the bump path, then the list, a branch that turns
- * each time (random-mixed: each class's head empties every few dozen of
- * its frees, with a dozen blocks or fewer out; 74,000 more mispredicts
- * in 1,000,000 steps, callgrind --branch-sim, when every head rewinds). */
-#define HK_REWIND_HEAD 16
-
+ * The head of its class too, once it handed out more than s->keep
+ * blocks since its last reset (HK_REWIND_HEAD, or half its blocks if
+ * fewer): its next mallocs then take the bump path, which reads nothing
+ * from the blocks.  A shorter list is in cache still, and a head
+ * rewound each time it empties makes its next mallocs take the bump
+ * path, then the list, a branch that turns each time (random-mixed:
+ * each class's head empties every few dozen of its frees, with a dozen
+ * blocks or fewer out; 74,000 more mispredicts in 1,000,000 steps,
+ * callgrind --branch-sim, when every head rewinds). */
 static inline void hk_slab_rewind(struct hk_heap *h, struct hk_slab *s)
 {
-	if (h->cur[s->cls] == s && s->nbump <= HK_REWIND_HEAD)
+	if (h->cur[s->cls] == s && s->nbump <= s->keep)
 		return;
 	s->free = NULL;
 	s->bump = s->start;

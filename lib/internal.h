@@ -45,6 +45,10 @@
  * of remote then asks for a notice).  Kept in used so that the owner's
  * free tests "emptied or full" with one signed compare. */
 #define HK_SLAB_FULL 0x80000000u
+/* A class's head that empties having handed out this many blocks or
+ * fewer (or half its blocks, if fewer) keeps its free list (heap.c,
+ * hk_slab_rewind; hk_slab.keep). */
+#define HK_REWIND_HEAD 16
 
 /* 128 bytes so that finding a descriptor is a shift; the fields the
  * fast paths touch share the first cache line, and remote, which other
@@ -81,6 +85,9 @@ struct __attribute__((aligned(128))) hk_slab {
 	uint8_t span;			/* slices */
 	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
 	uint8_t in_idle;		/* on its owner heap's idle list */
+	/* As its class's head, it keeps its free list when it empties
+	 * having handed out this many blocks or fewer (heap.c). */
+	uint8_t keep;
 };
 
 _Static_assert(sizeof(struct hk_slab) == 128, "a descriptor is 128 bytes");

@@ -25,8 +25,9 @@
 #define N 3000
 static void *blk[N];
 
-/* Blocks a class's head hands out before it rewinds when it empties
- * (heap.c, HK_REWIND_HEAD 16), and a short list it keeps. */
+/* Blocks of 1500 B (21 to a slab) a class's head hands out before it
+ * rewinds when it empties (more than HK_REWIND_HEAD or half of them:
+ * 10), and a short list it keeps. */
 #define HK_REWIND_N 20
 #define HK_KEEP_N 8
 
@@ -113,22 +114,22 @@ static int head_free_twice(void *arg)
 	return 0;
 }
 
-/* n blocks of a class no other check uses (1500 B: 21 to a slab), all
- * in its head slab, freed in a scrambled order, then n again: true if
- * they came in address order from the first (rewound), false if down
- * the free list (last freed first). */
-static int head_rewinds(int n)
+/* n blocks of size, of a class no other check uses, all in its head
+ * slab, freed in a scrambled order, then n again: true if they came in
+ * address order from the first (rewound), false if down the free list
+ * (last freed first). */
+static int head_rewinds(size_t size, int n)
 {
 	int ok = 1;
 	uintptr_t lo = UINTPTR_MAX;
 
-	fill(1500, n);
+	fill(size, n);
 	for (int i = 0; i < n; i++) {
 		if ((uintptr_t)blk[i] < lo)
 			lo = (uintptr_t)blk[i];
 		hk_free(blk[i * 7 % n]);
 	}
-	fill(1500, n);
+	fill(size, n);
 	ok &= (uintptr_t)blk[0] == lo;
 	for (int i = 1; i < n; i++)
 		ok &= blk[i] > blk[i - 1];
@@ -245,7 +246,7 @@ int main(void)
 
 	struct hk_child c;
 
-	tap_plan(15);
+	tap_plan(16);
 	ok = fill(100, N);
 	empty(N);
 	made = slabs_made();
@@ -265,10 +266,13 @@ int main(void)
 	       (unsigned long long)(slabs_made() - made));
 	empty(20);
 
-	tap_ok(head_rewinds(HK_REWIND_N),
+	tap_ok(head_rewinds(1500, HK_REWIND_N),
 	       "the head of a class, emptied, hands its blocks out in address order");
-	tap_ok(!head_rewinds(HK_KEEP_N),
+	tap_ok(!head_rewinds(1500, HK_KEEP_N),
 	       "a head that handed out few blocks keeps its free list when it empties");
+	/* 12000 B: 8 to a slab, so a head that handed out 6 rewinds. */
+	tap_ok(head_rewinds(12000, 6),
+	       "the head of a class of 8 blocks to a slab rewinds once it handed out 6");
 
 	pthread_barrier_init(&step, NULL, 2);
 	pthread_create(&t, NULL, holder, NULL);
