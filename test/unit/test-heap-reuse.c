@@ -7,10 +7,10 @@
  * heap gave up, even after the addresses went back to the OS and came
  * out again as large objects; malloc's direct[] (TLS) follows the
  * calling thread's heap alone, in a fork child too; free(NULL) touches
- * no heap.  A slab
- * that empties, its class's head (past a few blocks) or behind it, hands
- * its blocks out from the start again, in address order: a double free
- * of one of them is still caught. */
+ * no heap.  A slab that empties, its class's head (past a few blocks)
+ * or behind it, hands its blocks out from the start again, in address
+ * order: a double free of one of them is still caught, as is one past a
+ * slab's first slice. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
