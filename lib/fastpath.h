@@ -198,19 +198,18 @@ HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
  * its slab through slab_of, one load more, so that a block of a slab
  * over several slices stays inline (alloc-test: blocks of 4.5 to 27
  * KiB, one free in six, freed in random order, a branch no CPU
- * predicts).  free(NULL) is
- * common (mstress: a quarter of its frees) and comes at random: it is
- * tested on the register, which resolves a mispredicted branch at once
- * rather than after the loads of the own[] compare, and needs no call
- * nor segment map lookup; it comes after the hot compare, which NULL
- * never passes (hot is 1 or a superslab), so that a heap of one
- * superslab does not pay for it.  hot is read from its TLS copy
- * (hk_tls), so that the heap's pointer is loaded only past it, and the
- * push needs neither h nor ss (hk_heap_put): the free into hot keeps p
- * where it came and takes no register for them (random-mixed: 29
- * instructions, from 31).  The free into hot is laid out first, the
- * way a heap of one superslab takes every time; the other ways (a heap
- * of several) pay a jump. */
+ * predicts).  free(NULL) is common (mstress: a quarter of its frees)
+ * and comes at random: it is tested on the register, which resolves a
+ * mispredicted branch at once rather than after the loads of the own[]
+ * compare, and needs no call nor segment map lookup; it comes after the
+ * hot compare, which NULL never passes (hot is 1 or a superslab), so
+ * that a heap of one superslab does not pay for it.  hot and own[] are
+ * read from their TLS copies (hk_tls), so that the heap's pointer is
+ * loaded only for another heap's block, and the push needs neither h
+ * nor ss (hk_heap_put): the free into hot keeps p where it came and
+ * takes no register for them (random-mixed: 29 instructions, from 31).
+ * The free into hot is laid out first, the way a heap of one superslab
+ * takes every time; the other ways (a heap of several) pay a jump. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_superslab *ss = hk_ss_of(p);
@@ -221,8 +220,8 @@ HK_INLINE void hk_fast_free(void *p, const char *fn)
 	if (HK_UNLIKELY((uintptr_t)ss != hk_tls.hot)) {
 		if (HK_UNLIKELY(p == NULL))
 			return;
-		h = hk_tls_heap;
-		if ((uintptr_t)ss != h->own[hk_own_slot(ss)]) {
+		if ((uintptr_t)ss != hk_tls.own[hk_own_slot(ss)]) {
+			h = hk_tls_heap;
 			hk_prefetch_w(p);
 			e = hk_rb_at(h, p);
 			if (HK_LIKELY(hk_rb_holds(e, p)))

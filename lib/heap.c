@@ -28,6 +28,7 @@ HK_TLS struct hk_tls hk_tls = {
 	.heap = &hk_heap_empty,
 	.hot = 1,
 	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
+	.own = { [0 ... HK_OWN - 1] = 1 },
 };
 struct hk_slab hk_slab_empty;
 struct hk_heap hk_heap_empty = {
@@ -177,7 +178,7 @@ static void hk_heap_take_ss(struct hk_heap *h, struct hk_superslab *ss)
 		h->ss_tail = ss;
 	hk_ss_push(&h->ss, ss);
 	h->nss++;
-	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
+	hk_heap_own_set(h, hk_own_slot(ss), (uintptr_t)ss);
 	hk_heap_set_hot(h);
 }
 
@@ -189,7 +190,7 @@ void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss)
 	h->nss--;
 	hk_heap_set_hot(h);
 	if (h->own[hk_own_slot(ss)] == (uintptr_t)ss)
-		h->own[hk_own_slot(ss)] = 1;
+		hk_heap_own_set(h, hk_own_slot(ss), 1);
 }
 
 /* Superslabs with free slices stay in front of the full ones.  The
@@ -466,7 +467,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	s = hk_heap_idle_take(h, cls);
 	if (s) {
 		ss = hk_ss_of(s);
-		h->own[hk_own_slot(ss)] = (uintptr_t)ss;
+		hk_heap_own_set(h, hk_own_slot(ss), (uintptr_t)ss);
 		return s;
 	}
 	s = hk_heap_carve(h, cls, true, &ss);
@@ -496,7 +497,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	}
 	if (!ss->free_mask)
 		hk_ss_to_tail(h, ss);
-	h->own[hk_own_slot(ss)] = (uintptr_t)ss;
+	hk_heap_own_set(h, hk_own_slot(ss), (uintptr_t)ss);
 	return s;
 }
 
@@ -660,7 +661,7 @@ void hk_heap_abandon(struct hk_heap *h)
 	h->hot = 1;
 	hk_heap_sync_hot();
 	for (unsigned i = 0; i < HK_OWN; i++)
-		h->own[i] = 1;
+		hk_heap_own_set(h, i, 1);
 	hk_heap_drain(h);
 	for (struct hk_slab *s = h->idle; s; s = s->idle_next)
 		s->in_idle = 0;

@@ -387,10 +387,22 @@ struct hk_tls {
 	struct hk_heap *heap;
 	uintptr_t hot;
 	struct hk_slab *direct[HK_DIRECT];
+	/* A copy of heap->own[] (hk_heap_own_set), so that the owner's free
+	 * into a heap of several superslabs loads no heap pointer either. */
+	uintptr_t own[HK_OWN];
 };
 
 extern HK_TLS struct hk_tls hk_tls;
 #define hk_tls_heap (hk_tls.heap)
+
+/* h->own[i] = v, and its copy in hk_tls if h is the calling thread's
+ * heap (a fork child abandons other threads' heaps). */
+HK_INLINE void hk_heap_own_set(struct hk_heap *h, unsigned i, uintptr_t v)
+{
+	h->own[i] = v;
+	if (h == hk_tls_heap)
+		hk_tls.own[i] = v;
+}
 
 /* hk_tls.hot = hk_tls_heap->hot. */
 HK_INLINE void hk_heap_sync_hot(void)

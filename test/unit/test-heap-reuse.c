@@ -5,12 +5,12 @@
  * slow path; the table of owned superslabs the inline free trusts
  * (own[]) holds those the heap allocates from and never names one the
  * heap gave up, even after the addresses went back to the OS and came
- * out again as large objects; malloc's direct[] (TLS) follows the
- * calling thread's heap alone, in a fork child too; free(NULL) touches
- * no heap.  A slab that empties, its class's head (past a few blocks)
- * or behind it, hands its blocks out from the start again, in address
- * order: a double free of one of them is still caught, as is one past a
- * slab's first slice. */
+ * out again as large objects; malloc's direct[] and free's copy of
+ * own[] (TLS) follow the calling thread's heap alone, in a fork child
+ * too; free(NULL) touches no heap.  A slab that empties, its class's
+ * head (past a few blocks) or behind it, hands its blocks out from the
+ * start again, in address order: a double free of one of them is still
+ * caught, as is one past a slab's first slice. */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -62,12 +62,14 @@ static int owned(const struct hk_heap *h, uintptr_t e)
 	return e == 1 || ((hk_segmap_get(ss) & HK_SEG_SS) && ss->owner == h);
 }
 
-/* Every entry of own[] names a superslab h owns (1: none). */
+/* Every entry of own[] names a superslab h owns (1: none), and the
+ * inline free's copy in TLS is the same. */
 static int own_true(const struct hk_heap *h)
 {
 	for (unsigned i = 0; i < HK_OWN; i++) {
 		if (!owned(h, h->own[i]) ||
-		    (h->own[i] != 1 && hk_own_slot((void *)h->own[i]) != i))
+		    (h->own[i] != 1 && hk_own_slot((void *)h->own[i]) != i) ||
+		    hk_tls.own[i] != h->own[i])
 			return 0;
 	}
 	return 1;
@@ -162,7 +164,8 @@ static pthread_barrier_t step;
 static size_t other_idle;
 
 /* malloc's direct[] (in TLS) names the heads of the calling thread's
- * heap, for every size it serves. */
+ * heap, for every size it serves, and free's copy of own[] is the
+ * heap's. */
 static int direct_true(void)
 {
 	struct hk_heap *h = hk_tls_heap;
@@ -170,7 +173,7 @@ static int direct_true(void)
 	for (unsigned i = 0; i < HK_DIRECT; i++)
 		if (hk_tls.direct[i] != h->cur[hk_class_small[i]])
 			return 0;
-	return 1;
+	return own_true(h);
 }
 
 /* Holds 100 B blocks of its own heap across main's fork. */
@@ -285,7 +288,7 @@ int main(void)
 	ok &= direct_true();
 	empty(64);
 	tap_ok(ok && c.sig == 0 && c.code == 0,
-	       "direct[] names the calling thread's heads, in a fork child too (child %d/%d)",
+	       "direct[] and own[] in TLS are the calling thread's heap's, in a fork child too (child %d/%d)",
 	       c.sig, c.code);
 
 	h = hk_tls_heap;
