@@ -26,7 +26,11 @@
 
 HK_TLS struct hk_tls hk_tls = { .heap = &hk_heap_empty, .hot = 1 };
 struct hk_slab hk_slab_empty;
-struct hk_heap hk_heap_empty = {
+/* Never written (every path that would write a heap tests for this one
+ * first), so it lies in .data.rel.ro, made read-only after relocation:
+ * a stray write faults at once, and .data stays small enough that the
+ * small .bss globals share the page the loader writes anyway (segmap.c). */
+struct hk_heap hk_heap_empty __attribute__((section(".data.rel.ro"))) = {
 	.direct = { [0 ... HK_DIRECT - 1] = &hk_slab_empty },
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
 	.hot = 1,
