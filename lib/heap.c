@@ -51,14 +51,19 @@ struct hk_heap *hk_heap_first(void)
 
 /* The head of class c's list, also in the direct[] entries of the sizes
  * up to HK_DIRECT_MAX that c serves: (c's previous size, c's size]. */
-static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
+void hk_heap_set_direct(struct hk_heap *h, unsigned c, struct hk_slab *s)
 {
-	h->cur[c] = s;
 	if (hk_class_size[c] > HK_DIRECT_MAX)
 		return;
 	for (unsigned i = c ? hk_class_size[c - 1] / 16 + 1 : 0;
 	     i <= hk_class_size[c] / 16; i++)
 		h->direct[i] = s;
+}
+
+static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
+{
+	h->cur[c] = s;
+	hk_heap_set_direct(h, c, s);
 }
 
 /* Each class's list is a ring: the head's prev is the tail and the
@@ -101,6 +106,8 @@ void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
 	}
 	s->next = NULL;
 	s->prev = NULL;
+	if (HK_UNLIKELY(h->lent))
+		hk_heap_lend_drop(h, s);
 }
 
 /* Mark s full and ask for a notice of the next remote free, unless one
@@ -616,6 +623,7 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 void *hk_heap_malloc_slow(size_t size)
 {
 	struct hk_heap *h = hk_tls_heap;
+	unsigned cls;
 	void *b;
 
 	if (size > HK_SMALL_MAX)
@@ -627,7 +635,18 @@ void *hk_heap_malloc_slow(size_t size)
 			return NULL;
 		}
 	}
-	b = hk_heap_alloc_class(h, hk_size_class(size));
+	cls = hk_size_class(size);
+	if (h->cur[cls] == &hk_slab_empty &&
+	    __atomic_load_n(&hk_heap_nlive, __ATOMIC_RELAXED) == 1) {
+		/* A class's first blocks may come from a slab of a larger
+		 * class, and its own slab once that one runs out: in a
+		 * process of one thread (heap-lend.c). */
+		b = hk_heap_lend(h, cls);
+		if (b)
+			return b;
+		hk_heap_lend_end(h, cls);
+	}
+	b = hk_heap_alloc_class(h, cls);
 	if (!b)
 		errno = ENOMEM;
 	return b;
@@ -671,6 +690,8 @@ void hk_heap_abandon(struct hk_heap *h)
 	h->dirty = false;
 	for (unsigned c = 0; c < HK_NCLASS; c++)
 		hk_heap_set_cur(h, c, &hk_slab_empty);
+	h->lent = 0;
+	h->lent_once = 0;
 	pthread_mutex_lock(&hk_heap_lock);
 	h->live = false;
 	__atomic_store_n(&hk_heap_nlive, hk_heap_nlive - 1, __ATOMIC_RELAXED);

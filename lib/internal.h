@@ -367,6 +367,11 @@ struct hk_heap {
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
+	/* Classes served by direct[] (up to HK_DIRECT_MAX) whose entries
+	 * name a slab of a larger class (heap-lend.c), and those that were
+	 * lent one once. */
+	uint32_t lent;
+	uint32_t lent_once;
 	uint64_t rb_mask;		/* entries of rb holding blocks */
 	struct hk_rbatch rb[HK_RB];	/* remote frees, by slice (remote.c) */
 };

@@ -5,13 +5,20 @@
  * use, lie on the page where .data ends, which the loader writes at
  * start-up anyway: none of the .bss pages past it is touched
  * (lib/segmap.c, Makefile.am "start-up page faults").
+ *
+ * In a process of one thread, a class with no slab yet is lent the slab
+ * of a class at most a quarter (or 32 bytes) larger and as aligned,
+ * until that one runs out (lib/heap-lend.c): a program that allocates a
+ * few blocks of many sizes touches a page for several classes at once.
  */
-#define _GNU_SOURCE
 #include <link.h>
+#include <malloc.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "tap.h"
@@ -57,15 +64,114 @@ static long hk_resident(uintptr_t lo, uintptr_t hi)
 	return r;
 }
 
+static long hk_thread_minflt(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return ru.ru_minflt;
+}
+
+/* The pages of stack the allocator's slow paths may reach, touched. */
+static __attribute__((noinline)) void hk_stack_warm(void)
+{
+	volatile char buf[32768];
+
+	for (size_t i = 0; i < sizeof(buf); i += 64)
+		buf[i] = 1;
+}
+
+/* 2 blocks of each size from 256 down to 144 (8 classes), kept. */
+static void hk_sizes(void **keep)
+{
+	int k = 0;
+
+	for (size_t size = 256; size >= 144; size -= 16) {
+		keep[k++] = malloc(size);
+		keep[k++] = malloc(size);
+	}
+}
+
+#define HK_NKEEP 16
+
+struct hk_lend_out {
+	size_t first_usable;	/* of malloc(260) after malloc(300) */
+	int same_slice;		/* both in one 32 KiB slice */
+	int own_after;		/* 260-byte mallocs until one is 288 bytes */
+	long faults;		/* of hk_sizes, its code and heap warm */
+	uintptr_t misalign;	/* of memalign(64, 64) after malloc(80) */
+};
+
+/* What lending does, in this process of one thread (lending is for
+ * those only). */
+static void hk_lend(struct hk_lend_out *o)
+{
+	void *keep[HK_NKEEP], *big, *b;
+	void *volatile warm;
+	volatile uintptr_t at;
+	void *more[200];
+	int n = 0;
+
+	/* Through a volatile: the compiler may drop a malloc whose block
+	 * is only freed. */
+	warm = malloc(2048);
+	free(warm);
+	hk_stack_warm();
+	o->faults = hk_thread_minflt();
+	o->faults = hk_thread_minflt();
+	hk_sizes(keep);
+	o->faults = hk_thread_minflt() - o->faults;
+	big = malloc(300);
+	b = malloc(260);
+	o->first_usable = malloc_usable_size(b);
+	o->same_slice = ((uintptr_t)big >> 15) == ((uintptr_t)b >> 15);
+	while (n < 200 && malloc_usable_size(more[n] = malloc(260)) != 288)
+		n++;
+	o->own_after = n < 200 ? n + 1 : -1;
+	for (int i = 0; i < n + (n < 200); i++)
+		free(more[i]);
+	free(b);
+	free(big);
+	/* 64 has no slab yet, 80 has one with a block out: not to be lent. */
+	warm = malloc(80);
+	/* Through a volatile: the compiler takes memalign's alignment as
+	 * given. */
+	at = (uintptr_t)memalign(64, 64);
+	o->misalign = at % 64;
+	free((void *)at);
+	free(warm);
+	for (int i = 0; i < HK_NKEEP; i++)
+		free(keep[i]);
+}
+
+/* With a second thread alive, a class has its own slab from its first
+ * block: threads hand blocks and superslabs to each other, and a class's
+ * pages are reused through them (lib/heap-lend.c). */
+static void *hk_two(void *arg)
+{
+	void *volatile big = malloc(300);
+	void *b = malloc(260);
+
+	*(size_t *)arg = malloc_usable_size(b);
+	free(b);
+	free(big);
+	return NULL;
+}
+
 int main(void)
 {
+	size_t two = 0;
+	pthread_t t;
+	struct hk_lend_out o = { 0, 0, 0, 0, 0 };
 	struct hk_rw rw = { 0, 0 };
 	void *p[4];
 	long n;
 
 	if (!dl_iterate_phdr(hk_find_rw, &rw))
 		tap_skip_all("libhakmem.so is not loaded");
-	tap_plan(1);
+	tap_plan(8);
+	/* First, while this heap has no idle slab of its own to reuse. */
+	hk_lend(&o);
 	/* A small block, a large one, a free of each: init, a superslab,
 	 * the segment map's entries for both. */
 	p[0] = malloc(16);
@@ -78,5 +184,32 @@ int main(void)
 	tap_ok(n == 0, "none of the %lu .bss pages past the loader's page is "
 	       "touched (%ld are)", (unsigned long)((rw.hi - rw.lo) /
 						    (uintptr_t)sysconf(_SC_PAGESIZE)), n);
+	tap_ok(o.first_usable == 320, "malloc(260), the class's first block, "
+	       "comes from the 320-byte class's slab (usable %zu)", o.first_usable);
+	tap_ok(o.same_slice, "... the slab of the malloc(300) before it");
+	tap_ok(o.own_after > 0 && o.own_after <= 32768 / 320 + 1,
+	       "once that slab runs out the class has its own (after %d more)",
+	       o.own_after);
+	tap_ok(o.faults >= 0 && o.faults <= 3, "2 blocks of each of 8 sizes "
+	       "from 144 to 256 bytes touch 3 pages at most, 7 without lending "
+	       "(%ld faults)", o.faults);
+	tap_ok(o.misalign == 0, "memalign(64, 64) is 64-aligned when the "
+	       "80-byte class has a slab and the 64-byte class none");
+	if (pthread_create(&t, NULL, hk_two, &two) == 0)
+		pthread_join(t, NULL);
+	tap_ok(two == 288, "with two threads, malloc(260) after malloc(300) "
+	       "has its own class's block (usable %zu)", two);
+	/* That thread's superslab waits, abandoned, with its slabs: taking
+	 * it over reuses pages, lending would not. */
+	{
+		void *volatile big = malloc(1000);
+		void *b = malloc(950);
+
+		tap_ok(malloc_usable_size(b) == 960, "with a superslab abandoned, "
+		       "malloc(950) after malloc(1000) has its own class's block "
+		       "(usable %zu)", malloc_usable_size(b));
+		free(b);
+		free(big);
+	}
 	return tap_done();
 }
