@@ -49,8 +49,8 @@ struct hk_heap *hk_heap_first(void)
 
 /* ---- the class lists ---------------------------------------------- */
 
-/* The head of class c's list, also in the direct[] entries of the sizes
- * up to HK_DIRECT_MAX that c serves: (c's previous size, c's size]. */
+/* The direct[] entries of the sizes up to HK_DIRECT_MAX that c serves:
+ * (c's previous size, c's size]. */
 void hk_heap_set_direct(struct hk_heap *h, unsigned c, struct hk_slab *s)
 {
 	if (hk_class_size[c] > HK_DIRECT_MAX)
@@ -60,6 +60,7 @@ void hk_heap_set_direct(struct hk_heap *h, unsigned c, struct hk_slab *s)
 		h->direct[i] = s;
 }
 
+/* The head of class c's list, also in c's direct[] entries. */
 static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
 {
 	h->cur[c] = s;

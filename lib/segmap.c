@@ -12,13 +12,17 @@
 
 #include "internal.h"
 
-/* In .lbss, which the linker places after every other .bss section:
- * the small globals then share the page where .data ends (written by
- * the loader at start-up) instead of following 64 KiB of this table,
- * and the table's first entries, the ones in use (hk_segmap_top_index),
- * follow them. */
-uintptr_t *hk_segmap_top[(size_t)1 << HK_SEG_TOP_BITS]
-	__attribute__((section(".lbss")));
+/* In .lbss (x86-64), which the linker places after every other .bss
+ * section: the small globals then share the page where .data ends
+ * (written by the loader at start-up) instead of following 64 KiB of
+ * this table, and the table's first entries, the ones in use
+ * (hk_segmap_top_index), follow them. */
+#ifdef __x86_64__
+#define HK_BSS_LAST __attribute__((section(".lbss")))
+#else
+#define HK_BSS_LAST
+#endif
+uintptr_t *hk_segmap_top[(size_t)1 << HK_SEG_TOP_BITS] HK_BSS_LAST;
 static pthread_mutex_t hk_segmap_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define HK_SEG_LEAF_LEN ((size_t)1 << HK_SEG_LEAF_BITS)
