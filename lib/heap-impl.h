@@ -77,8 +77,9 @@ void hk_heap_set_direct(struct hk_heap *h, unsigned c, struct hk_slab *s);
 /* heap-lend.c */
 
 /* A block of cls from a slab of a slightly larger class, for a class
- * that has no slab yet and was never lent one; NULL if none fits. */
-void *hk_heap_lend(struct hk_heap *h, unsigned cls);
+ * that has no slab yet and was never lent one, in a process of one
+ * thread (alone: h is the only live heap); NULL if none fits. */
+void *hk_heap_lend(struct hk_heap *h, unsigned cls, bool alone);
 /* Before cls takes the slow path: its direct[] entries no longer name a
  * lent slab. */
 void hk_heap_lend_end(struct hk_heap *h, unsigned cls);

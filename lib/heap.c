@@ -615,6 +615,17 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 			s = next;
 		}
 	}
+	if (h->cur[cls] == &hk_slab_empty) {
+		/* A class's first blocks may come from a slab of a larger
+		 * class, and its own slab once that one runs out
+		 * (heap-lend.c). */
+		void *b = hk_heap_lend(h, cls, __atomic_load_n(&hk_heap_nlive,
+							    __ATOMIC_RELAXED) == 1);
+
+		if (b)
+			return b;
+		hk_heap_lend_end(h, cls);
+	}
 	s = hk_heap_slab_more(h, cls);
 	if (!s)
 		return NULL;
@@ -624,7 +635,6 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 void *hk_heap_malloc_slow(size_t size)
 {
 	struct hk_heap *h = hk_tls_heap;
-	unsigned cls;
 	void *b;
 
 	if (size > HK_SMALL_MAX)
@@ -636,18 +646,7 @@ void *hk_heap_malloc_slow(size_t size)
 			return NULL;
 		}
 	}
-	cls = hk_size_class(size);
-	if (h->cur[cls] == &hk_slab_empty &&
-	    __atomic_load_n(&hk_heap_nlive, __ATOMIC_RELAXED) == 1) {
-		/* A class's first blocks may come from a slab of a larger
-		 * class, and its own slab once that one runs out: in a
-		 * process of one thread (heap-lend.c). */
-		b = hk_heap_lend(h, cls);
-		if (b)
-			return b;
-		hk_heap_lend_end(h, cls);
-	}
-	b = hk_heap_alloc_class(h, cls);
+	b = hk_heap_alloc_class(h, hk_size_class(size));
 	if (!b)
 		errno = ENOMEM;
 	return b;

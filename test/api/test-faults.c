@@ -6,10 +6,11 @@
  * start-up anyway: none of the .bss pages past it is touched
  * (lib/segmap.c, Makefile.am "start-up page faults").
  *
- * In a process of one thread, a class with no slab yet is lent the slab
- * of a class at most a quarter (or 32 bytes) larger and as aligned,
- * until that one runs out (lib/heap-lend.c): a program that allocates a
- * few blocks of many sizes touches a page for several classes at once.
+ * In a process that never ran a second thread, a class with no slab yet
+ * is lent the slab of a class at most a quarter (or 32 bytes) larger and
+ * as aligned, until that one runs out (lib/heap-lend.c): a program that
+ * allocates a few blocks of many sizes touches a page for several
+ * classes at once.
  */
 #include <link.h>
 #include <malloc.h>
@@ -169,7 +170,7 @@ int main(void)
 
 	if (!dl_iterate_phdr(hk_find_rw, &rw))
 		tap_skip_all("libhakmem.so is not loaded");
-	tap_plan(8);
+	tap_plan(9);
 	/* First, while this heap has no idle slab of its own to reuse. */
 	hk_lend(&o);
 	/* A small block, a large one, a free of each: init, a superslab,
@@ -207,6 +208,20 @@ int main(void)
 
 		tap_ok(malloc_usable_size(b) == 960, "with a superslab abandoned, "
 		       "malloc(950) after malloc(1000) has its own class's block "
+		       "(usable %zu)", malloc_usable_size(b));
+		free(b);
+		free(big);
+	}
+	/* malloc_trim gives the abandoned superslab back: this thread's
+	 * heap is the only one, but a thread ran (xmalloc's producer, with a
+	 * consumer that frees its blocks, has a heap of its own likewise). */
+	malloc_trim(0);
+	{
+		void *volatile big = malloc(600);
+		void *b = malloc(540);
+
+		tap_ok(malloc_usable_size(b) == 576, "once a thread ran, "
+		       "malloc(540) after malloc(600) has its own class's block "
 		       "(usable %zu)", malloc_usable_size(b));
 		free(b);
 		free(big);
