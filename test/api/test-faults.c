@@ -145,17 +145,25 @@ static void hk_lend(struct hk_lend_out *o)
 		free(keep[i]);
 }
 
+/* The usable size of malloc(second) right after malloc(first), a
+ * size of the next class up or two, both freed. */
+static size_t hk_after(size_t first, size_t second)
+{
+	void *volatile big = malloc(first);
+	void *b = malloc(second);
+	size_t n = malloc_usable_size(b);
+
+	free(b);
+	free(big);
+	return n;
+}
+
 /* With a second thread alive, a class has its own slab from its first
  * block: threads hand blocks and superslabs to each other, and a class's
  * pages are reused through them (lib/heap-lend.c). */
 static void *hk_two(void *arg)
 {
-	void *volatile big = malloc(300);
-	void *b = malloc(260);
-
-	*(size_t *)arg = malloc_usable_size(b);
-	free(b);
-	free(big);
+	*(size_t *)arg = hk_after(300, 260);
 	return NULL;
 }
 
@@ -202,29 +210,15 @@ int main(void)
 	       "has its own class's block (usable %zu)", two);
 	/* That thread's superslab waits, abandoned, with its slabs: taking
 	 * it over reuses pages, lending would not. */
-	{
-		void *volatile big = malloc(1000);
-		void *b = malloc(950);
-
-		tap_ok(malloc_usable_size(b) == 960, "with a superslab abandoned, "
-		       "malloc(950) after malloc(1000) has its own class's block "
-		       "(usable %zu)", malloc_usable_size(b));
-		free(b);
-		free(big);
-	}
+	two = hk_after(1000, 950);
+	tap_ok(two == 960, "with a superslab abandoned, malloc(950) after "
+	       "malloc(1000) has its own class's block (usable %zu)", two);
 	/* malloc_trim gives the abandoned superslab back: this thread's
 	 * heap is the only one, but a thread ran (xmalloc's producer, with a
 	 * consumer that frees its blocks, has a heap of its own likewise). */
 	malloc_trim(0);
-	{
-		void *volatile big = malloc(600);
-		void *b = malloc(540);
-
-		tap_ok(malloc_usable_size(b) == 576, "once a thread ran, "
-		       "malloc(540) after malloc(600) has its own class's block "
-		       "(usable %zu)", malloc_usable_size(b));
-		free(b);
-		free(big);
-	}
+	two = hk_after(600, 540);
+	tap_ok(two == 576, "once a thread ran, malloc(540) after malloc(600) "
+	       "has its own class's block (usable %zu)", two);
 	return tap_done();
 }
