@@ -54,7 +54,7 @@ void hk_free_general(void *p, const char *fn)
 	if (HK_LIKELY(seg & HK_SEG_SS)) {
 		if (ss->owner == h) {
 			/* The next frees likely land here too. */
-			h->own[hk_own_slot(ss)] = (uintptr_t)ss;
+			hk_heap_own_set(h, hk_own_slot(ss), (uintptr_t)ss);
 			hk_free_owned(hk_slab_of(ss, p), p, fn);
 		} else {
 			hk_remote_free(h, ss, hk_slab_of(ss, p), p, fn);

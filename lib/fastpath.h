@@ -130,7 +130,7 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 	void *b;
 
 	if (HK_LIKELY(size <= HK_DIRECT_MAX))
-		s = hk_tls_heap->direct[(size + 15) >> 4];
+		s = hk_tls.direct[(size + 15) >> 4];
 	else if (size <= HK_SMALL_MAX)
 		s = hk_tls_heap->cur[hk_size_class_big(size)];
 	else
@@ -174,16 +174,16 @@ HK_INLINE void hk_free_owned(struct hk_slab *s, void *p, const char *fn)
 }
 
 /* The slab of p, a block of the heap's only superslab (hot) or of one
- * in own[], found without slab_of (hk_slab_at); NULL for anything else (a
- * block beyond its slab's first slice, a double free, a bad pointer,
- * another heap's block), which the caller's general way decides. */
+ * in own[], found without the segment map; NULL for anything else (a
+ * double free, a bad pointer, another heap's block), which the caller's
+ * general way decides. */
 HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
 {
 	struct hk_superslab *ss = hk_ss_of(p);
 
 	if (HK_LIKELY((uintptr_t)ss == h->hot ||
 		      (uintptr_t)ss == h->own[hk_own_slot(ss)])) {
-		struct hk_slab *s = hk_slab_at(ss, p);
+		struct hk_slab *s = hk_slab_of(ss, p);
 
 		if (HK_LIKELY(hk_free_ok(s, p)))
 			return s;
@@ -193,18 +193,23 @@ HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
 
 /* The owner's free, or another thread's into a slab it has a batch of
  * remote frees for (remote.c): no segment map either way.  A block of
- * a superslab the heap owns that hk_slab_at does not find (beyond its
- * slab's first slice) goes straight to the general way.  free(NULL) is
- * common (mstress: a quarter of its frees) and comes at random: it is
- * tested on the register, which resolves a mispredicted branch at once
- * rather than after the loads of the own[] compare, and needs no call
- * nor segment map lookup; it comes after the hot compare, which NULL
- * never passes (hot is 1 or a superslab), so that a heap of one
- * superslab does not pay for it.  hot is read from its TLS copy
- * (hk_tls), so that the heap's pointer is loaded only past it, and the
- * push needs neither h nor ss (hk_heap_put): the free into hot keeps p
- * where it came and takes no register for them (random-mixed: 29
- * instructions, from 31). */
+ * hot that hk_slab_at does not find (beyond its slab's first slice)
+ * goes straight to the general way; one of a superslab in own[] finds
+ * its slab through slab_of, one load more, so that a block of a slab
+ * over several slices stays inline (alloc-test: blocks of 4.5 to 27
+ * KiB, one free in six, freed in random order, a branch no CPU
+ * predicts).  free(NULL) is common (mstress: a quarter of its frees)
+ * and comes at random: it is tested on the register, which resolves a
+ * mispredicted branch at once rather than after the loads of the own[]
+ * compare, and needs no call nor segment map lookup; it comes after the
+ * hot compare, which NULL never passes (hot is 1 or a superslab), so
+ * that a heap of one superslab does not pay for it.  hot and own[] are
+ * read from their TLS copies (hk_tls), so that the heap's pointer is
+ * loaded only for another heap's block, and the push needs neither h
+ * nor ss (hk_heap_put): the free into hot keeps p where it came and
+ * takes no register for them (random-mixed: 29 instructions, from 31).
+ * The free into hot is laid out first, the way a heap of one superslab
+ * takes every time; the other ways (a heap of several) pay a jump. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
 {
 	struct hk_superslab *ss = hk_ss_of(p);
@@ -212,11 +217,11 @@ HK_INLINE void hk_fast_free(void *p, const char *fn)
 	struct hk_slab *s;
 	struct hk_rbatch *e;
 
-	if ((uintptr_t)ss != hk_tls.hot) {
+	if (HK_UNLIKELY((uintptr_t)ss != hk_tls.hot)) {
 		if (HK_UNLIKELY(p == NULL))
 			return;
-		h = hk_tls_heap;
-		if ((uintptr_t)ss != h->own[hk_own_slot(ss)]) {
+		if ((uintptr_t)ss != hk_tls.own[hk_own_slot(ss)]) {
+			h = hk_tls_heap;
 			hk_prefetch_w(p);
 			e = hk_rb_at(h, p);
 			if (HK_LIKELY(hk_rb_holds(e, p)))
@@ -225,8 +230,10 @@ HK_INLINE void hk_fast_free(void *p, const char *fn)
 				hk_free_general(p, fn);
 			return;
 		}
+		s = hk_slab_of(ss, p);
+	} else {
+		s = hk_slab_at(ss, p);
 	}
-	s = hk_slab_at(ss, p);
 	if (HK_LIKELY(hk_free_ok(s, p))) {
 		hk_free_push(s, p);
 		return;

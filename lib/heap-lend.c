@@ -8,7 +8,7 @@
  * its list (none yet, or all full) is lent the head slab of the next
  * larger class that has one, if that class's blocks are at most a
  * quarter or 32 bytes larger and as aligned: the class's direct[]
- * entries name that slab, and the fast paths serve it from there as
+ * entries (hk_tls) name that slab, and the fast paths serve it from there as
  * from its own (a block's size is its slab's).  Once that slab runs out
  * or leaves its class list, the class takes the slow path and a slab of
  * its own.  Each class is lent a slab once per heap, so lending wastes
@@ -92,10 +92,14 @@ void hk_heap_lend_end(struct hk_heap *h, unsigned cls)
 
 void hk_heap_lend_drop(struct hk_heap *h, const struct hk_slab *s)
 {
+	/* direct[] is the calling thread's (hk_tls): another heap's
+	 * entries died with its thread (a fork child's abandon). */
+	if (h != hk_tls_heap)
+		return;
 	for (uint32_t m = h->lent; m; m &= m - 1) {
 		unsigned c = (unsigned)__builtin_ctz(m);
 
-		if (h->direct[hk_class_size[c] / 16] == s)
+		if (hk_tls.direct[hk_class_size[c] / 16] == s)
 			hk_heap_lend_end(h, c);
 	}
 }

@@ -45,6 +45,10 @@
  * of remote then asks for a notice).  Kept in used so that the owner's
  * free tests "emptied or full" with one signed compare. */
 #define HK_SLAB_FULL 0x80000000u
+/* A class's head that empties having handed out this many blocks or
+ * fewer (or half its blocks, if fewer) keeps its free list (heap.c,
+ * hk_slab_rewind; hk_slab.keep). */
+#define HK_REWIND_HEAD 16
 
 /* 128 bytes so that finding a descriptor is a shift; the fields the
  * fast paths touch share the first cache line, and remote, which other
@@ -81,6 +85,9 @@ struct __attribute__((aligned(128))) hk_slab {
 	uint8_t span;			/* slices */
 	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
 	uint8_t in_idle;		/* on its owner heap's idle list */
+	/* As its class's head, it keeps its free list when it empties
+	 * having handed out this many blocks or fewer (heap.c). */
+	uint8_t keep;
 };
 
 _Static_assert(sizeof(struct hk_slab) == 128, "a descriptor is 128 bytes");
@@ -350,9 +357,6 @@ struct hk_heap {
 	 * (hk_heap_drop_ss). */
 	uintptr_t hot;
 	uintptr_t own[HK_OWN];
-	/* cur[] by (size + 15) >> 4 for sizes up to 1024 (hk_class_small),
-	 * so that malloc needs no class lookup; hk_heap_set_cur keeps both. */
-	struct hk_slab *direct[HK_DIRECT];
 	struct hk_slab *cur[HK_NCLASS];	/* list heads; &hk_slab_empty if none */
 	struct hk_slab *delayed;	/* notices from other threads (atomic) */
 	struct hk_slab *idle;		/* emptied slabs kept for reuse */
@@ -367,9 +371,9 @@ struct hk_heap {
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
-	/* Classes served by direct[] (up to HK_DIRECT_MAX) whose entries
-	 * name a slab of a larger class (heap-lend.c), and those that were
-	 * lent one once. */
+	/* Classes served by direct[] (hk_tls, up to HK_DIRECT_MAX) whose
+	 * entries name a slab of a larger class (heap-lend.c), and those
+	 * that were lent one once. */
 	uint32_t lent;
 	uint32_t lent_once;
 	uint64_t rb_mask;		/* entries of rb holding blocks */
@@ -385,14 +389,36 @@ HK_INLINE unsigned hk_own_slot(const struct hk_superslab *ss)
  * the owner's free into a heap of one superslab compares with a TLS word
  * and loads no heap pointer: one initial-exec TLS block for both, reached
  * through one GOT entry.  hk_tls_heap stays an lvalue; every store to it
- * or to its heap's hot is followed by hk_heap_sync_hot. */
+ * or to its heap's hot is followed by hk_heap_sync_hot.
+ *
+ * direct[] is the heap's cur[] by (size + 15) >> 4 for sizes up to 1024
+ * (hk_class_small), so that malloc needs no class lookup; in the TLS
+ * block rather than the heap, so that malloc's chain of dependent loads
+ * before the block is TLS offset, slab, block, with no heap pointer (the
+ * step after the caller's mispredicted branch that counts).  It belongs
+ * to the calling thread's heap: hk_heap_set_cur keeps it for that heap
+ * only, and a heap changes threads only with every class empty (thread
+ * exit, hk_heap_abandon), as a new thread's direct[] starts. */
 struct hk_tls {
 	struct hk_heap *heap;
 	uintptr_t hot;
+	struct hk_slab *direct[HK_DIRECT];
+	/* A copy of heap->own[] (hk_heap_own_set), so that the owner's free
+	 * into a heap of several superslabs loads no heap pointer either. */
+	uintptr_t own[HK_OWN];
 };
 
 extern HK_TLS struct hk_tls hk_tls;
 #define hk_tls_heap (hk_tls.heap)
+
+/* h->own[i] = v, and its copy in hk_tls if h is the calling thread's
+ * heap (a fork child abandons other threads' heaps). */
+HK_INLINE void hk_heap_own_set(struct hk_heap *h, unsigned i, uintptr_t v)
+{
+	h->own[i] = v;
+	if (h == hk_tls_heap)
+		hk_tls.own[i] = v;
+}
 
 /* hk_tls.hot = hk_tls_heap->hot. */
 HK_INLINE void hk_heap_sync_hot(void)

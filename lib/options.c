@@ -20,15 +20,19 @@ const struct hk_option_desc hk_option_descs[] = {
 	{ "HAKMEM_STATS", "0|1", "print counters at exit" },
 	{ "HAKMEM_PURGE_DELAY_MS", "0..60000",
 	  "how long empty slabs and superslabs wait before being purged" },
+	{ "HAKMEM_DENSE", "0|1",
+	  "under auto with lazy pages, promote fresh memory found dense (huge pages or populate)" },
 };
 const int hk_option_count = sizeof(hk_option_descs) / sizeof(hk_option_descs[0]);
 
-enum { HK_OPT_BACKEND, HK_OPT_PREFAULT, HK_OPT_VERBOSE, HK_OPT_STATS, HK_OPT_PURGE };
+enum { HK_OPT_BACKEND, HK_OPT_PREFAULT, HK_OPT_VERBOSE, HK_OPT_STATS, HK_OPT_PURGE,
+       HK_OPT_DENSE };
 
 static struct hk_options hk_opts = {
 	.backend = HK_BACKEND_AUTO,
 	.prefault = HK_PREFAULT_UNSET,
 	.purge_delay_ms = 100,
+	.dense = true,
 };
 static unsigned hk_opts_set;	/* bit i: option i came from the environment */
 static int hk_opts_ready;
@@ -73,11 +77,14 @@ static void hk_options_parse(int i, const char *v)
 		break;
 	case HK_OPT_VERBOSE:
 	case HK_OPT_STATS:
+	case HK_OPT_DENSE:
 		ok = hk_options_long(v, 0, 1, &n) == 0;
 		if (ok && i == HK_OPT_VERBOSE)
 			hk_opts.verbose = n;
-		else if (ok)
+		else if (ok && i == HK_OPT_STATS)
 			hk_opts.stats = n;
+		else if (ok)
+			hk_opts.dense = n;
 		break;
 	default:
 		ok = hk_options_long(v, 0, 60000, &hk_opts.purge_delay_ms) == 0;
@@ -125,6 +132,9 @@ int hk_option_value(int i, char *buf, unsigned size)
 		break;
 	case HK_OPT_STATS:
 		hk_fmt(buf, size, "%d", (int)o->stats);
+		break;
+	case HK_OPT_DENSE:
+		hk_fmt(buf, size, "%d", (int)o->dense);
 		break;
 	default:
 		hk_fmt(buf, size, "%ld", o->purge_delay_ms);

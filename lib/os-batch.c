@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 
 #include "kconst.h"
+#include "os-dense.h"
 #include "os-impl.h"
 
 #define HK_MIB ((size_t)1 << 20)
@@ -214,10 +215,12 @@ static void hk_batch_prefault(char *p, size_t len)
 		hk_os_sys_touch(p, len);
 }
 
-/* A fresh piece of len bytes: carve, commit, advise, prefault. */
+/* A fresh piece of len bytes: carve, commit, advise, prefault; under
+ * auto, promote it if the memory is dense (os-dense.h). */
 static int hk_batch_fresh(size_t len, void **out)
 {
-	bool reserved_only = false, early;
+	bool reserved_only = false, early, dense = hk_dense_active();
+	enum hk_dense_act act = HK_DENSE_PROBE;
 	char *p = NULL;
 	int err = 0;
 
@@ -228,8 +231,11 @@ static int hk_batch_fresh(size_t len, void **out)
 			hk_batch_range_take(len, &p, &reserved_only);
 	}
 	early = hk_batch_handed < HK_OS_LAZY_BYTES;
+	dense &= !early;
 	if (!err)
 		hk_batch_handed += len;
+	if (!err && dense)
+		act = hk_dense_pick(p, len);
 	hk_os_unlock();
 	if (err)
 		return err;
@@ -241,6 +247,8 @@ static int hk_batch_fresh(size_t len, void **out)
 	hk_batch_advise(p, len, reserved_only, early);
 	if (!early)
 		hk_batch_prefault(p, len);
+	if (dense)
+		hk_dense_apply(p, len, act);
 	*out = p;
 	return 0;
 }

@@ -11,17 +11,14 @@
 #include <pthread.h>
 
 #include "internal.h"
+#include "os.h"
 
-/* In .lbss (x86-64), which the linker places after every other .bss
- * section: the small globals then share the page where .data ends
- * (written by the loader at start-up) instead of following 64 KiB of
- * this table, and the table's first entries, the ones in use
- * (hk_segmap_top_index), follow them. */
-#ifdef __x86_64__
-#define HK_BSS_LAST __attribute__((section(".lbss")))
-#else
-#define HK_BSS_LAST
-#endif
+/* In .lbss (HK_BSS_LAST), after every other .bss section: the small
+ * globals then share the page where .data ends (written by the loader
+ * at start-up) instead of following 64 KiB of this table, and the
+ * table's first entries, the ones in use (hk_segmap_top_index), follow
+ * them.  segmap.o comes before os.o in the link, so the probe's facts
+ * (os.c) come after the table. */
 uintptr_t *hk_segmap_top[(size_t)1 << HK_SEG_TOP_BITS] HK_BSS_LAST;
 static pthread_mutex_t hk_segmap_lock = PTHREAD_MUTEX_INITIALIZER;
 

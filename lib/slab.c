@@ -50,6 +50,7 @@ void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 		  bool zero)
 {
 	uint32_t bs = hk_slab_stride(cls);
+	size_t n = (size_t)(limit - start) / bs;	/* blocks */
 
 	s->free = NULL;
 	s->used = 0;
@@ -64,7 +65,8 @@ void hk_slab_init(struct hk_slab *s, char *start, char *limit, unsigned cls,
 	s->nbump = 0;
 	s->start = start;
 	s->bump = start;
-	s->end = start + (size_t)(limit - start) / bs * bs;
+	s->end = start + n * bs;
+	s->keep = (uint8_t)(n / 2 < HK_REWIND_HEAD ? n / 2 : HK_REWIND_HEAD);
 	__atomic_store_n(&s->remote, 0, __ATOMIC_RELAXED);
 	s->next = NULL;
 	s->prev = NULL;

@@ -21,6 +21,7 @@
 #include "msg.h"
 #include "options.h"
 #include "os.h"
+#include "os-dense.h"
 
 uint64_t hk_stats[HK_ST_COUNT];
 /* Where the counters go: a copy of fd 2 taken at start-up under
@@ -93,6 +94,7 @@ static void hk_out(int fd, const char *fmt, ...)
 
 static void hk_stats_os(void)
 {
+	struct hk_dense_counters d;
 	struct hk_os_counters c;
 
 	hk_os_counters(hk_os_current()->id, &c);
@@ -102,6 +104,14 @@ static void hk_stats_os(void)
 	       (unsigned long long)c.bytes, (unsigned long long)c.released,
 	       (unsigned long long)c.purges, (unsigned long long)c.purged,
 	       (unsigned long long)c.failures, (unsigned long long)c.demotions);
+	hk_dense_counters(&d);
+	if (d.probes)
+		hk_out(hk_stats_fd, "hakmem: dense: probes %llu, sampled %llu (dense %llu); "
+		       "promoted thp %llu, populate %llu; slow THP trials %llu, failures %llu\n",
+		       (unsigned long long)d.probes, (unsigned long long)d.sampled,
+		       (unsigned long long)d.dense, (unsigned long long)d.thp,
+		       (unsigned long long)d.populate, (unsigned long long)d.trials_slow,
+		       (unsigned long long)d.failures);
 }
 
 void hk_stats_print(void)

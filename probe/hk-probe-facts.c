@@ -12,6 +12,7 @@
 
 #include "hk-probe.h"
 #include "options.h"
+#include "os-dense.h"
 #include "os.h"
 
 static struct hk_item *hk_item_add(struct hk_report *r, enum hk_sect s,
@@ -380,6 +381,36 @@ static void hk_facts_options(struct hk_report *r)
 	hk_item_bool(it, o->secure);
 }
 
+/* What auto does with dense memory when it chose lazy pages. */
+static void hk_facts_dense(const struct hk_facts *f, struct hk_report *r)
+{
+	bool thp = hk_dense_thp_ok(&f->caps), pop = hk_dense_populate_ok(&f->caps);
+	const struct hk_choice *ch = &f->choice;
+	struct hk_item *it;
+
+	if (hk_options()->backend != HK_BACKEND_AUTO || ch->backend != HK_BACKEND_LAZY ||
+	    ch->prefault != HK_PREFAULT_OFF)
+		return;
+	it = hk_item_add(r, HK_SECT_DECISION, "dense", HK_MARK_INFO);
+	if (!hk_options()->dense) {
+		hk_item_str(it, "off (HAKMEM_DENSE=0)");
+		return;
+	}
+	if (!thp && !pop) {
+		hk_item_str(it, "lazy chunks probed, but neither THP nor MADV_POPULATE_WRITE here: all stay lazy");
+		return;
+	}
+	if (!thp)
+		hk_item_str(it, "lazy chunks probed by mincore; once >= %d%% touched, later ones get MADV_POPULATE_WRITE",
+			    HK_DENSE_PCT);
+	else
+		hk_item_str(it, "lazy chunks probed by mincore; once >= %d%% touched, later ones get THP (%s while a timed first fault takes > %u us)",
+			    HK_DENSE_PCT, pop ? "MADV_POPULATE_WRITE" : "lazy pages",
+			    HK_DENSE_TRIAL_SLOW_NS / 1000);
+	hk_item_detail(it, thp ? "1 chunk in 16 (THP) or 8 stays a probe"
+			       : "1 chunk in 8 stays a probe");
+}
+
 static void hk_facts_decision(const struct hk_facts *f, struct hk_report *r)
 {
 	const struct hk_choice *ch = &f->choice;
@@ -390,6 +421,7 @@ static void hk_facts_decision(const struct hk_facts *f, struct hk_report *r)
 	hk_item_detail(it, hk_options()->backend == HK_BACKEND_AUTO ? "auto" : "HAKMEM_BACKEND");
 	it = hk_item_add(r, HK_SECT_DECISION, "reason", HK_MARK_INFO);
 	hk_item_str(it, "%s", ch->reason);
+	hk_facts_dense(f, r);
 	it = hk_item_add(r, HK_SECT_DECISION, "purge", HK_MARK_INFO);
 	hk_item_str(it, "%s", ch->purge == HK_PURGE_FREE ? "madv_free" : "madv_dontneed");
 	it = hk_item_add(r, HK_SECT_DECISION, "prefault", HK_MARK_INFO);

@@ -12,6 +12,8 @@
  * allocates a few blocks of many sizes touches a page for several
  * classes at once.
  */
+#include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <malloc.h>
 #include <pthread.h>
@@ -27,6 +29,7 @@
 struct hk_rw {
 	uintptr_t lo;		/* first page past the file-backed part */
 	uintptr_t hi;		/* end of .bss */
+	char path[4096];	/* the library's file */
 };
 
 static int hk_find_rw(struct dl_phdr_info *info, size_t size, void *arg)
@@ -35,8 +38,10 @@ static int hk_find_rw(struct dl_phdr_info *info, size_t size, void *arg)
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
 
 	(void)size;
-	if (!strstr(info->dlpi_name, "libhakmem"))
+	if (!strstr(info->dlpi_name, "libhakmem") ||
+	    strlen(info->dlpi_name) >= sizeof(rw->path))
 		return 0;
+	strcpy(rw->path, info->dlpi_name);
 	for (int i = 0; i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		uintptr_t start = info->dlpi_addr + ph->p_vaddr;
@@ -47,6 +52,29 @@ static int hk_find_rw(struct dl_phdr_info *info, size_t size, void *arg)
 		rw->hi = (start + ph->p_memsz + page - 1) & ~(page - 1);
 		return 1;
 	}
+	return 0;
+}
+
+/* The address of section name in the ELF file at path, or 0. */
+static uint64_t hk_section_addr(const char *path, const char *name)
+{
+	static char buf[1 << 20];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+	const Elf64_Shdr *sh;
+	const char *names;
+
+	if (fd >= 0)
+		close(fd);
+	if (n < (ssize_t)sizeof(*eh) || eh->e_shoff + (uint64_t)eh->e_shnum *
+	    sizeof(*sh) > (uint64_t)n || eh->e_shstrndx >= eh->e_shnum)
+		return 0;
+	sh = (const Elf64_Shdr *)(buf + eh->e_shoff);
+	names = buf + sh[eh->e_shstrndx].sh_offset;
+	for (int i = 0; i < eh->e_shnum; i++)
+		if (strcmp(names + sh[i].sh_name, name) == 0)
+			return sh[i].sh_addr;
 	return 0;
 }
 
@@ -172,13 +200,13 @@ int main(void)
 	size_t two = 0;
 	pthread_t t;
 	struct hk_lend_out o = { 0, 0, 0, 0, 0 };
-	struct hk_rw rw = { 0, 0 };
+	struct hk_rw rw = { .lo = 0 };
 	void *p[4];
 	long n;
 
 	if (!dl_iterate_phdr(hk_find_rw, &rw))
 		tap_skip_all("libhakmem.so is not loaded");
-	tap_plan(9);
+	tap_plan(10);
 	/* First, while this heap has no idle slab of its own to reuse. */
 	hk_lend(&o);
 	/* A small block, a large one, a free of each: init, a superslab,
@@ -189,6 +217,18 @@ int main(void)
 	p[3] = calloc(1, 100);
 	for (int i = 0; i < 4; i++)
 		free(p[i]);
+	{
+		/* The mmap area lies just under 2^47: its top entries are
+		 * the table's first 32 wherever ASLR puts it. */
+		uint64_t data = hk_section_addr(rw.path, ".data");
+		uint64_t lbss = hk_section_addr(rw.path, ".lbss");
+		uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
+
+		tap_ok(data && lbss && (lbss + 32 * 8 - 1) / pg == data / pg,
+		       "the segment map's first 32 top entries (.lbss at %#llx) "
+		       "are on .data's page (%#llx)", (unsigned long long)lbss,
+		       (unsigned long long)data);
+	}
 	n = hk_resident(rw.lo, rw.hi);
 	tap_ok(n == 0, "none of the %lu .bss pages past the loader's page is "
 	       "touched (%ld are)", (unsigned long)((rw.hi - rw.lo) /
