@@ -64,6 +64,11 @@ struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
 	return ss;
 }
 
+bool hk_heap_abandoned_any(void)
+{
+	return __atomic_load_n(&hk_abandoned, __ATOMIC_RELAXED) != NULL;
+}
+
 /* ---- purge of abandoned superslabs -------------------------------- */
 
 /* Which classes have a slab with room in ss, abandoned. */

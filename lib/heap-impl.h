@@ -71,6 +71,22 @@ void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss);
 /* Take over an abandoned superslab: sort its slabs into our lists. */
 void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss);
 
+/* Point the direct[] entries of the sizes class c serves at s. */
+void hk_heap_set_direct(struct hk_heap *h, unsigned c, struct hk_slab *s);
+
+/* heap-lend.c */
+
+/* A block of cls from a slab of a slightly larger class, for a class
+ * that has no slab yet and was never lent one, in a process of one
+ * thread (alone: h is the only live heap); NULL if none fits. */
+void *hk_heap_lend(struct hk_heap *h, unsigned cls, bool alone);
+/* Before cls takes the slow path: its direct[] entries no longer name a
+ * lent slab. */
+void hk_heap_lend_end(struct hk_heap *h, unsigned cls);
+/* s leaves its class list: no direct[] entry of another class may name
+ * it any longer. */
+void hk_heap_lend_drop(struct hk_heap *h, const struct hk_slab *s);
+
 /* heap-purge.c */
 
 /* Walk the idle list: release the slabs empty for the purge delay
@@ -85,6 +101,8 @@ extern pthread_mutex_t hk_abandoned_lock;
  * is HK_NCLASS) and, if dirty, dirty free slices; NULL if none. */
 struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
 				     bool dirty);
+/* Some superslab is abandoned (racy: a hint). */
+bool hk_heap_abandoned_any(void);
 /* Purge the abandoned superslabs (under hk_abandoned_lock). */
 size_t hk_heap_purge_abandoned(bool force);
 /* The purge tick's share of the abandoned superslabs. */

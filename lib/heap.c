@@ -31,7 +31,11 @@ HK_TLS struct hk_tls hk_tls = {
 	.own = { [0 ... HK_OWN - 1] = 1 },
 };
 struct hk_slab hk_slab_empty;
-struct hk_heap hk_heap_empty = {
+/* Never written (every path that would write a heap tests for this one
+ * first), so it lies in .data.rel.ro, made read-only after relocation:
+ * a stray write faults at once, and .data stays small enough that the
+ * small .bss globals share the page the loader writes anyway (segmap.c). */
+struct hk_heap hk_heap_empty __attribute__((section(".data.rel.ro"))) = {
 	.cur = { [0 ... HK_NCLASS - 1] = &hk_slab_empty },
 	.hot = 1,
 	.own = { [0 ... HK_OWN - 1] = 1 },
@@ -49,18 +53,24 @@ struct hk_heap *hk_heap_first(void)
 
 /* ---- the class lists ---------------------------------------------- */
 
-/* The head of class c's list, also in the direct[] entries of the sizes
- * up to HK_DIRECT_MAX that c serves, (c's previous size, c's size], when
- * h is the calling thread's heap (hk_tls): a fork child abandons the
- * heaps of the threads the fork left behind. */
-static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
+/* The direct[] entries of the sizes up to HK_DIRECT_MAX that c serves,
+ * (c's previous size, c's size], when h is the calling thread's heap
+ * (hk_tls): a fork child abandons the heaps of the threads the fork
+ * left behind. */
+void hk_heap_set_direct(struct hk_heap *h, unsigned c, struct hk_slab *s)
 {
-	h->cur[c] = s;
 	if (hk_class_size[c] > HK_DIRECT_MAX || h != hk_tls_heap)
 		return;
 	for (unsigned i = c ? hk_class_size[c - 1] / 16 + 1 : 0;
 	     i <= hk_class_size[c] / 16; i++)
 		hk_tls.direct[i] = s;
+}
+
+/* The head of class c's list, also in c's direct[] entries. */
+static void hk_heap_set_cur(struct hk_heap *h, unsigned c, struct hk_slab *s)
+{
+	h->cur[c] = s;
+	hk_heap_set_direct(h, c, s);
 }
 
 /* Each class's list is a ring: the head's prev is the tail and the
@@ -103,6 +113,8 @@ void hk_list_remove(struct hk_heap *h, struct hk_slab *s)
 	}
 	s->next = NULL;
 	s->prev = NULL;
+	if (HK_UNLIKELY(h->lent))
+		hk_heap_lend_drop(h, s);
 }
 
 /* Mark s full and ask for a notice of the next remote free, unless one
@@ -622,6 +634,17 @@ static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 			s = next;
 		}
 	}
+	if (h->cur[cls] == &hk_slab_empty) {
+		/* A class's first blocks may come from a slab of a larger
+		 * class, and its own slab once that one runs out
+		 * (heap-lend.c). */
+		void *b = hk_heap_lend(h, cls, __atomic_load_n(&hk_heap_nlive,
+							    __ATOMIC_RELAXED) == 1);
+
+		if (b)
+			return b;
+		hk_heap_lend_end(h, cls);
+	}
 	s = hk_heap_slab_more(h, cls);
 	if (!s)
 		return NULL;
@@ -686,6 +709,8 @@ void hk_heap_abandon(struct hk_heap *h)
 	h->dirty = false;
 	for (unsigned c = 0; c < HK_NCLASS; c++)
 		hk_heap_set_cur(h, c, &hk_slab_empty);
+	h->lent = 0;
+	h->lent_once = 0;
 	pthread_mutex_lock(&hk_heap_lock);
 	h->live = false;
 	__atomic_store_n(&hk_heap_nlive, hk_heap_nlive - 1, __ATOMIC_RELAXED);

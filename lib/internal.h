@@ -287,6 +287,17 @@ size_t hk_superslab_purge(struct hk_superslab *ss, bool all, uint64_t now);
 
 extern uintptr_t *hk_segmap_top[(size_t)1 << HK_SEG_TOP_BITS];
 
+/* The top entry of region r, counted down from 2^47: the kernel places
+ * mappings from just under 2^47 (the mmap base) downwards, so the
+ * entries a program uses come first in the table, on the page that
+ * holds the library's other globals (segmap.c), and cost no page fault
+ * of their own.  A bijection on the table's indexes. */
+HK_INLINE uintptr_t hk_segmap_top_index(uintptr_t r)
+{
+	return (r >> HK_SEG_LEAF_BITS) ^
+	       (((uintptr_t)1 << (47 - HK_SS_SHIFT - HK_SEG_LEAF_BITS)) - 1);
+}
+
 HK_INLINE uintptr_t hk_segmap_get(const void *p)
 {
 	uintptr_t r = (uintptr_t)p >> HK_SS_SHIFT;
@@ -294,7 +305,7 @@ HK_INLINE uintptr_t hk_segmap_get(const void *p)
 
 	if (HK_UNLIKELY(r >> (HK_SEG_TOP_BITS + HK_SEG_LEAF_BITS)))
 		return 0;
-	leaf = hk_segmap_top[r >> HK_SEG_LEAF_BITS];
+	leaf = hk_segmap_top[hk_segmap_top_index(r)];
 	if (HK_UNLIKELY(!leaf))
 		return 0;
 	return leaf[r & (((uintptr_t)1 << HK_SEG_LEAF_BITS) - 1)];
@@ -360,6 +371,11 @@ struct hk_heap {
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
+	/* Classes served by direct[] (hk_tls, up to HK_DIRECT_MAX) whose
+	 * entries name a slab of a larger class (heap-lend.c), and those
+	 * that were lent one once. */
+	uint32_t lent;
+	uint32_t lent_once;
 	uint64_t rb_mask;		/* entries of rb holding blocks */
 	struct hk_rbatch rb[HK_RB];	/* remote frees, by slice (remote.c) */
 };

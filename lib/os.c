@@ -29,8 +29,11 @@ static const struct hk_os_backend *const hk_os_backends[HK_BACKEND_COUNT] = {
 	[HK_BACKEND_HUGETLB] = &hk_os_hugetlb,
 };
 
-static struct hk_caps hk_os_caps_v;
-static struct hk_choice hk_os_choice_v;
+/* Written when the probe runs (hk_os_init, past the first 4 MiB): in
+ * .lbss (x86-64), past the segment map's top table, not on the page the
+ * small globals share (lib/segmap.c). */
+static struct hk_caps hk_os_caps_v HK_BSS_LAST;
+static struct hk_choice hk_os_choice_v HK_BSS_LAST;
 static int hk_os_state;		/* once.h: started once per process */
 static const struct hk_os_backend *hk_os_cur = &hk_os_lazy;
 static bool hk_os_always;

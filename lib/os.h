@@ -148,4 +148,15 @@ void hk_os_fork_prepare(void);
 void hk_os_fork_parent(void);
 void hk_os_fork_child(void);
 
+/* A global placed in .lbss, which the x86-64 linker script puts after
+ * every .bss section, in link order: off the page the loader writes at
+ * start-up, for the segment map's top table (segmap.c) and for what
+ * only big programs touch (test/api/test-faults checks the layout).
+ * GCC elsewhere would store an .lbss in the file. */
+#ifdef __x86_64__
+#define HK_BSS_LAST __attribute__((section(".lbss")))
+#else
+#define HK_BSS_LAST
+#endif
+
 #endif /* HK_OS_H */

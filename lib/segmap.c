@@ -11,15 +11,22 @@
 #include <pthread.h>
 
 #include "internal.h"
+#include "os.h"
 
-uintptr_t *hk_segmap_top[(size_t)1 << HK_SEG_TOP_BITS];
+/* In .lbss (HK_BSS_LAST), after every other .bss section: the small
+ * globals then share the page where .data ends (written by the loader
+ * at start-up) instead of following 64 KiB of this table, and the
+ * table's first entries, the ones in use (hk_segmap_top_index), follow
+ * them.  segmap.o comes before os.o in the link, so the probe's facts
+ * (os.c) come after the table. */
+uintptr_t *hk_segmap_top[(size_t)1 << HK_SEG_TOP_BITS] HK_BSS_LAST;
 static pthread_mutex_t hk_segmap_lock = PTHREAD_MUTEX_INITIALIZER;
 
 #define HK_SEG_LEAF_LEN ((size_t)1 << HK_SEG_LEAF_BITS)
 
 static uintptr_t *hk_segmap_leaf(uintptr_t r)
 {
-	uintptr_t **slot = &hk_segmap_top[r >> HK_SEG_LEAF_BITS];
+	uintptr_t **slot = &hk_segmap_top[hk_segmap_top_index(r)];
 	uintptr_t *leaf = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 
 	if (leaf)
@@ -43,7 +50,7 @@ int hk_segmap_set(const void *p, size_t len, uintptr_t v)
 		return ENOMEM;
 	for (; r <= last; r++) {
 		uintptr_t *leaf = v ? hk_segmap_leaf(r)
-				    : hk_segmap_top[r >> HK_SEG_LEAF_BITS];
+				    : hk_segmap_top[hk_segmap_top_index(r)];
 
 		if (!leaf) {
 			if (v)
