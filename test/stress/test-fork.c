@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../api/alloc-api.h"
+#include "wait.h"
 
 enum { THREADS = 3, FORKS = 40, CHILD_BLOCKS = 400, CHILD_ALARM = 10 };
 
@@ -59,25 +60,6 @@ static void child(void)
 	_exit(bad ? 3 : 0);
 }
 
-/* waitpid, polling, for at most twice the child's own alarm. */
-static int bounded_wait(pid_t pid, int *status)
-{
-	struct timespec tick = { 0, 2000000 };
-
-	for (int i = 0; i < CHILD_ALARM * 2 * 500; i++) {
-		pid_t r = waitpid(pid, status, WNOHANG);
-
-		if (r == pid)
-			return 1;
-		if (r < 0)
-			return 0;
-		nanosleep(&tick, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, status, 0);
-	return 0;
-}
-
 int main(void)
 {
 	pthread_t t[THREADS];
@@ -97,7 +79,7 @@ int main(void)
 			tap_diag("fork: %s", strerror(errno));
 			continue;
 		}
-		if (!bounded_wait(pid, &status))
+		if (!bounded_wait(pid, &status, CHILD_ALARM))
 			hung++;
 		else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 			ok++;
