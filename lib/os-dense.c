@@ -64,15 +64,21 @@ enum hk_dense_act hk_dense_next(struct hk_dense *s)
 	return s->populate_ok ? HK_DENSE_POPULATE : HK_DENSE_PROBE;
 }
 
+/* THP lost: no THP for the next thp_backoff promotions, doubling. */
+static void hk_dense_lose(struct hk_dense *s)
+{
+	s->thp_skip = s->thp_backoff;
+	s->thp_backoff = s->thp_backoff * 2 > HK_DENSE_BACKOFF_MAX
+				 ? HK_DENSE_BACKOFF_MAX : s->thp_backoff * 2;
+}
+
 bool hk_dense_trial(struct hk_dense *s, uint64_t ns, bool huge)
 {
 	if (huge && ns <= HK_DENSE_TRIAL_SLOW_NS) {
 		s->thp_backoff = HK_DENSE_BACKOFF_MIN;
 		return true;
 	}
-	s->thp_skip = s->thp_backoff;
-	s->thp_backoff = s->thp_backoff * 2 > HK_DENSE_BACKOFF_MAX
-				 ? HK_DENSE_BACKOFF_MAX : s->thp_backoff * 2;
+	hk_dense_lose(s);
 	return false;
 }
 
@@ -90,6 +96,11 @@ bool hk_dense_populate_ok(const struct hk_caps *c)
 
 void hk_dense_failed(struct hk_dense *s, enum hk_dense_act act, bool demotable)
 {
+	/* A passing MADV_HUGEPAGE failure (ENOMEM: the chunk's own VMA
+	 * would pass vm.max_map_count) backs off as a slow trial does,
+	 * rather than failing again on every promoted chunk. */
+	if (act == HK_DENSE_THP && !demotable)
+		hk_dense_lose(s);
 	if (!demotable)
 		return;
 	if (act == HK_DENSE_THP)
@@ -171,7 +182,10 @@ enum hk_dense_act hk_dense_pick(char *p, size_t len)
 	hk_dense_sample_due();
 	act = hk_dense_next(&hk_dense_st);
 	if (act == HK_DENSE_PROBE) {
-		if (hk_dense_nring < HK_DENSE_RING &&
+		/* Nothing to promote to (both turned off by failures):
+		 * measuring would buy nothing. */
+		if ((hk_dense_st.thp_ok || hk_dense_st.populate_ok) &&
+		    hk_dense_nring < HK_DENSE_RING &&
 		    (hk_dense_st.streak || hk_dense_seq % HK_DENSE_SPARSE_EVERY == 0))
 			hk_dense_ring[hk_dense_nring++] =
 				(struct hk_dense_probe){ p, hk_dense_seq };
@@ -189,15 +203,20 @@ static uint64_t hk_dense_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void hk_dense_fail(enum hk_dense_act act, const struct hk_os_backend *b, int err)
+/* Returns whether populate may still serve the chunk. */
+static bool hk_dense_fail(enum hk_dense_act act, const struct hk_os_backend *b, int err)
 {
+	bool populate;
+
 	HK_DENSE_COUNT(failures);
-	hk_verbose("dense: %s failed (%s): the chunk stays lazy",
+	hk_verbose("dense: %s failed (%s)",
 		   act == HK_DENSE_THP ? "MADV_HUGEPAGE" : "MADV_POPULATE_WRITE",
 		   hk_errno_name(err));
 	hk_os_lock();
 	hk_dense_failed(&hk_dense_st, act, hk_os_demotable(b, err));
+	populate = hk_dense_st.populate_ok;
 	hk_os_unlock();
+	return populate;
 }
 
 static void hk_dense_populate(char *p, size_t len)
@@ -223,7 +242,8 @@ static void hk_dense_thp(char *p, size_t len)
 
 	err = hk_os_sys_advise(p, len, MADV_HUGEPAGE);
 	if (err) {
-		hk_dense_fail(HK_DENSE_THP, &hk_os_thp, err);
+		if (hk_dense_fail(HK_DENSE_THP, &hk_os_thp, err))
+			hk_dense_populate(p, len);
 		return;
 	}
 	t0 = hk_dense_now();

@@ -80,7 +80,8 @@ enum hk_dense_act hk_dense_next(struct hk_dense *s);
  * populates the rest of the chunk when it can. */
 bool hk_dense_trial(struct hk_dense *s, uint64_t ns, bool huge);
 /* Promotion act failed with err: an error a plainer kernel gives
- * (demotable, as os.c says) turns that act off for the process. */
+ * (demotable, as os.c says) turns that act off for the process; a
+ * passing MADV_HUGEPAGE failure backs THP off as a slow trial does. */
 void hk_dense_failed(struct hk_dense *s, enum hk_dense_act act, bool demotable);
 
 /* os-batch.c's side: whether promotion is in force (auto resolved to

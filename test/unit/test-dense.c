@@ -133,7 +133,11 @@ static void check_caps(void)
 	hk_dense_init(&s, true, true);
 	dense(&s, HK_DENSE_STREAK);
 	hk_dense_failed(&s, HK_DENSE_THP, false);
-	tap_ok(hk_dense_next(&s) == HK_DENSE_THP, "a passing failure (ENOMEM) keeps THP");
+	tap_ok(s.thp_ok && s.thp_skip == HK_DENSE_BACKOFF_MIN &&
+	       hk_dense_next(&s) == HK_DENSE_POPULATE,
+	       "a passing failure (ENOMEM) backs THP off, populate meanwhile");
+	s.thp_skip = 0;
+	tap_ok(hk_dense_next(&s) == HK_DENSE_THP, "then THP again");
 	hk_dense_failed(&s, HK_DENSE_THP, true);
 	tap_ok(hk_dense_next(&s) == HK_DENSE_POPULATE, "EINVAL from MADV_HUGEPAGE: populate");
 	hk_dense_failed(&s, HK_DENSE_POPULATE, true);
@@ -142,7 +146,7 @@ static void check_caps(void)
 
 int main(void)
 {
-	tap_plan(22);
+	tap_plan(23);
 	check_start();
 	check_probe_rate();
 	check_backoff();
