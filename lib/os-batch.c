@@ -361,6 +361,8 @@ void hk_os_chunk_free(void *p, size_t len)
 	 * racy read only decides whether a purge is worth it). */
 	if (__atomic_load_n(&hk_batch_cached_bytes, __ATOMIC_RELAXED) >= HK_CACHE_WARM)
 		hk_os_purge(p, len, &zeroed);
+	if (hk_dense_active())
+		hk_dense_release(p, len);
 	hk_os_lock();
 	keep = hk_batch_ncached < HK_CACHE_SLOTS &&
 	       hk_batch_cached_bytes + len <= HK_CACHE_BYTES;

@@ -122,6 +122,7 @@ static struct hk_dense_probe hk_dense_ring[HK_DENSE_RING];
 static int hk_dense_nring;
 static uint64_t hk_dense_seq;	/* fresh chunks seen */
 static struct hk_dense_counters hk_dense_ctr;
+static bool hk_dense_advised;	/* some chunk got MADV_HUGEPAGE (atomic) */
 
 #define HK_DENSE_COUNT(field) \
 	__atomic_fetch_add(&hk_dense_ctr.field, 1, __ATOMIC_RELAXED)
@@ -246,6 +247,7 @@ static void hk_dense_thp(char *p, size_t len)
 			hk_dense_populate(p, len);
 		return;
 	}
+	__atomic_store_n(&hk_dense_advised, true, __ATOMIC_RELAXED);
 	t0 = hk_dense_now();
 	*(volatile char *)p = 0;
 	ns = hk_dense_now() - t0;
@@ -289,6 +291,18 @@ void hk_dense_apply(char *p, size_t len, enum hk_dense_act act)
 			hk_os_sys_advise(p, len, MADV_NOHUGEPAGE);
 		break;
 	}
+}
+
+/* The chunk cache hands a chunk to whatever asks next, which the
+ * density measured for its first user says nothing about; a chunk left
+ * MADV_HUGEPAGE would fault a whole huge page at its next first touch
+ * after a purge (and khugepaged would collapse it), untried and
+ * unmeasured.  One madvise per chunk given back, and only in a process
+ * that advised one: the others' chunks never carry the flag. */
+void hk_dense_release(char *p, size_t len)
+{
+	if (__atomic_load_n(&hk_dense_advised, __ATOMIC_RELAXED))
+		hk_os_sys_advise(p, len, MADV_NOHUGEPAGE);
 }
 
 void hk_dense_counters(struct hk_dense_counters *out)

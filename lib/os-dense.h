@@ -90,6 +90,9 @@ void hk_dense_failed(struct hk_dense *s, enum hk_dense_act act, bool demotable);
 bool hk_dense_active(void);
 enum hk_dense_act hk_dense_pick(char *p, size_t len);
 void hk_dense_apply(char *p, size_t len, enum hk_dense_act act);
+/* A chunk going back to the chunk cache: not huge for its next user
+ * unless that user's own promotion makes it so. */
+void hk_dense_release(char *p, size_t len);
 
 /* For HAKMEM_STATS and the tests. */
 struct hk_dense_counters {

@@ -15,7 +15,10 @@
  *            (PR_SET_THP_DISABLE: MADV_HUGEPAGE accepted, no huge page
  *            faulted): the trials lose, populate takes over
  *   off      every page, HAKMEM_DENSE=0: no probe, no promotion
+ *   release  a chunk promoted to THP, given back to the chunk cache,
+ *            loses its MADV_HUGEPAGE (VmFlags in /proc/self/smaps)
  */
+#include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 
@@ -103,6 +106,54 @@ static void check(const char *mode, const struct hk_dense_counters *d)
 	}
 }
 
+/* Whether the mapping that holds p lists flag (two letters) among its
+ * VmFlags. */
+static bool vma_has(const void *p, const char *flag)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	bool in = false, has = false;
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		else if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			for (char *t = strtok(line + 8, " \n"); t; t = strtok(NULL, " \n"))
+				has |= strcmp(t, flag) == 0;
+			break;
+		}
+	}
+	fclose(f);
+	return has;
+}
+
+static int check_release(void)
+{
+	void *p;
+	bool fresh;
+
+	if (!thp_possible()) {
+		tap_skip("release: needs THP madvise/always and MADV_HUGEPAGE");
+		tap_skip("release: no THP chunk to give back");
+		return tap_done();
+	}
+	if (hk_os_chunk_alloc(HK_CHUNK_SIZE, &p, &fresh) != 0) {
+		tap_ok(false, "release: a chunk");
+		tap_skip("release: no chunk");
+		return tap_done();
+	}
+	hk_dense_apply(p, HK_CHUNK_SIZE, HK_DENSE_THP);
+	tap_ok(vma_has(p, "hg"), "release: a chunk promoted to THP is MADV_HUGEPAGE");
+	hk_os_chunk_free(p, HK_CHUNK_SIZE);
+	tap_ok(vma_has(p, "nh") && !vma_has(p, "hg"),
+	       "release: given back to the cache, it is MADV_NOHUGEPAGE");
+	return tap_done();
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "all";
@@ -118,6 +169,8 @@ int main(int argc, char **argv)
 		tap_skip("no probes");
 		return tap_done();
 	}
+	if (strcmp(mode, "release") == 0)
+		return check_release();
 	if (strcmp(mode, "nohuge") == 0)
 		prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 	ok = fill(strcmp(mode, "tenth") == 0 ? 40960 : 4096);

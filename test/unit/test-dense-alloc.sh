@@ -31,6 +31,7 @@ skip() {
 	scenario tenth
 	scenario nohuge
 	scenario off env HAKMEM_DENSE=0
+	scenario release
 	if ! "$sim" --thp absent -- true 2>/dev/null; then
 		skip populate "no private mount namespace here (hk-simkernel)"
 		skip lazy "no private mount namespace here (hk-simkernel)"
