@@ -127,18 +127,22 @@ static bool hk_dense_advised;	/* some chunk got MADV_HUGEPAGE (atomic) */
 #define HK_DENSE_COUNT(field) \
 	__atomic_fetch_add(&hk_dense_ctr.field, 1, __ATOMIC_RELAXED)
 
-/* Auto resolved to lazy pages and nobody asked for a prefault: the
- * probes would measure nothing otherwise.  Racy but idempotent. */
+/* Lazy pages because auto chose them (a backend asked for stays as
+ * asked), and nobody asked for a prefault: the probes would measure
+ * nothing otherwise. */
+bool hk_dense_applies(const struct hk_choice *ch)
+{
+	return hk_options()->backend == HK_BACKEND_AUTO &&
+	       ch->backend == HK_BACKEND_LAZY && ch->prefault == HK_PREFAULT_OFF;
+}
+
+/* hk_dense_applies, HAKMEM_DENSE not 0.  Racy but idempotent. */
 bool hk_dense_active(void)
 {
 	int on = __atomic_load_n(&hk_dense_on, __ATOMIC_RELAXED);
 
 	if (on == 0) {
-		const struct hk_options *o = hk_options();
-		const struct hk_choice *ch = hk_os_choice();
-
-		on = o->backend == HK_BACKEND_AUTO && o->dense &&
-		     ch->backend == HK_BACKEND_LAZY && ch->prefault == HK_PREFAULT_OFF &&
+		on = hk_options()->dense && hk_dense_applies(hk_os_choice()) &&
 		     hk_os_page >= 4096 ? 1 : -1;
 		__atomic_store_n(&hk_dense_on, on, __ATOMIC_RELAXED);
 	}

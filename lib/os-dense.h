@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "caps.h"
+#include "select.h"
 
 /* A probe at or above this share of resident pages is dense: high
  * enough that a promoted chunk's full RSS is RSS the program would have
@@ -88,6 +89,10 @@ void hk_dense_failed(struct hk_dense *s, enum hk_dense_act act, bool demotable);
  * lazy, HAKMEM_DENSE not 0); under the layer's lock, the act for a fresh
  * chunk (sampling an earlier probe); outside it, doing the act. */
 bool hk_dense_active(void);
+/* Whether auto's choice ch leaves room for promotion (auto resolved to
+ * lazy, no HAKMEM_SS_PREFAULT): what hk_dense_active and hk-probe's
+ * dense line both start from, HAKMEM_DENSE aside. */
+bool hk_dense_applies(const struct hk_choice *ch);
 enum hk_dense_act hk_dense_pick(char *p, size_t len);
 void hk_dense_apply(char *p, size_t len, enum hk_dense_act act);
 /* A chunk going back to the chunk cache: not huge for its next user

@@ -388,8 +388,7 @@ static void hk_facts_dense(const struct hk_facts *f, struct hk_report *r)
 	const struct hk_choice *ch = &f->choice;
 	struct hk_item *it;
 
-	if (hk_options()->backend != HK_BACKEND_AUTO || ch->backend != HK_BACKEND_LAZY ||
-	    ch->prefault != HK_PREFAULT_OFF)
+	if (!hk_dense_applies(ch))
 		return;
 	it = hk_item_add(r, HK_SECT_DECISION, "dense", HK_MARK_INFO);
 	if (!hk_options()->dense) {
@@ -397,7 +396,7 @@ static void hk_facts_dense(const struct hk_facts *f, struct hk_report *r)
 		return;
 	}
 	if (!thp && !pop) {
-		hk_item_str(it, "lazy chunks probed, but neither THP nor MADV_POPULATE_WRITE here: all stay lazy");
+		hk_item_str(it, "neither THP nor MADV_POPULATE_WRITE here: all chunks stay lazy, unmeasured");
 		return;
 	}
 	if (!thp)
