@@ -368,9 +368,6 @@ struct hk_heap {
 	struct hk_heap *next_all;	/* every heap ever made */
 	struct hk_heap *next_pool;	/* heaps of exited threads */
 	uint64_t busy_at;		/* ms, last seen busy (atomic, heap.c) */
-	uint64_t share_at;		/* ms, when it last counted the busy heaps */
-	uint32_t nbusy;			/* busy heaps it counted then */
-	uint32_t held;			/* superslabs the others held */
 	uint32_t slow;			/* slow paths since the last purge check */
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
