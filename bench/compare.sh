@@ -10,14 +10,19 @@
 # the next (a rotation would keep each run's predecessor: see shuffle).  bench/measure gives each run's CPU
 # time, peak RSS and minor faults (wait4); bench/report.py turns the raw
 # CSV into medians, ratios to mimalloc, the tables of doc/BENCHMARKS.md
-# and the chart.
+# and the chart.  random-mixed also runs, in the same turns, under
+# bench/libhkfloor.so (floor.c: a pop and a push, nothing more) and
+# without its allocator calls: the floor table says how fast any
+# allocator can make that loop run on this machine.
 #
 # Environment:
 #   BENCH_QUICK=1       smaller workloads and 3 runs (a few minutes)
 #   BENCH_RUNS=n        repetitions (default 5, 3 when quick)
 #   BENCH_CALLGRIND=1   also count instructions per malloc+free (slow)
 #   BENCH_ONLY=regex    only the workloads whose name matches
-#   BENCH_ALLOCS="glibc mimalloc ..."   a subset of the allocators
+#   BENCH_ALLOCS="glibc mimalloc ..."   a subset of the allocators (and
+#                       "floor" for the floor table, which is left out
+#                       when the list does not name it)
 #   BENCH_OUT=dir       where the CSV, the PNG and BENCHMARKS.md go
 #                       (default $top_srcdir/doc)
 #   BENCH_TIMEOUT=s     kill a run after s seconds (default 60, 30 when quick)
@@ -81,6 +86,12 @@ else
 	say "hakmem left out: $hakmem does not export malloc (yet)"
 	hakmem=
 fi
+# The floor of random-mixed (bench/floor.c): an allocator that only
+# pops and pushes, which no allocator can beat there by much; with the
+# loop's time alone, it says how much of a ratio is within reach.
+floor=$B/.libs/libhkfloor.so
+[ -f "$floor" ] || { say "no $floor: no random-mixed floor (make bench builds it)"; floor=; }
+case " ${BENCH_ALLOCS:-floor} " in *" floor "*) ;; *) floor= ;; esac
 if [ -n "${BENCH_ALLOCS:-}" ]; then
 	keep=
 	for a in $allocs; do
@@ -189,13 +200,27 @@ for_workloads() {
 	done
 }
 
-# Every allocator in turn, in a shuffled order.
+# The arguments of a random-mixed run that does the same steps without
+# calling the allocator (its warm-up argument, then null = 1).
+loop_args() {
+	if [ $# -ge 5 ]; then echo "$@" 1; else echo "$@" 0 1; fi
+}
+
+# Every allocator in turn, in a shuffled order; random-mixed also under
+# the floor allocator and without allocator calls, in the same turns
+# (the floor table).
 main_one() {
 	r=$1 n=$2 t=$3
 	shift 3
 	say "run $r/$runs: $n"
-	for a in $(shuffle $((r * 100 + w)) "$allocs"); do
-		run_one main "$r" "$n" "$t" "${a%%=*}" "${a#*=}" "" "$@"
+	turn=$allocs
+	case $n in random-mixed*) [ -z "$floor" ] || turn="$turn floor=$floor loop=" ;; esac
+	for a in $(shuffle $((r * 100 + w)) "$turn"); do
+		case ${a%%=*} in
+		floor) run_one floor "$r" "$n" "$t" floor "$floor" "" "$@" ;;
+		loop) run_one floor "$r" "$n" "$t" loop "" "" $(loop_args "$@") ;;
+		*) run_one main "$r" "$n" "$t" "${a%%=*}" "${a#*=}" "" "$@" ;;
+		esac
 	done
 }
 
@@ -230,7 +255,7 @@ callgrind_table() {
 	n1=200000 n2=1000000
 	set -- $(callgrind_ir "" $n1 1) $(callgrind_ir "" $n2 1)
 	loop=$(($3 - $1))
-	for a in $allocs; do
+	for a in $allocs ${floor:+floor=$floor}; do
 		say "callgrind: ${a%%=*}"
 		set -- $(callgrind_ir "${a#*=}" $n1 0) $(callgrind_ir "${a#*=}" $n2 0)
 		if [ $# -ne 4 ] || [ "$4" -le "$2" ]; then

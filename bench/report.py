@@ -261,6 +261,46 @@ def backend_table(rows):
     return out + [""]
 
 
+def floor_table(rows, med):
+    """random-mixed against its floor: the same runs under an allocator
+    that only pops and pushes (bench/floor.c) and without the allocator
+    calls.  mimalloc's time over the floor's is the largest speed ratio
+    to mimalloc that any allocator can reach in this loop here."""
+    fmed, order, _ = medians(rows, "floor", "alloc")
+    if not fmed:
+        return []
+    out = ["### random-mixed against its floor", "",
+           "The random-mixed runs also ran, in the same shuffled turns, "
+           "under bench/floor.c, an allocator that does nothing but pop "
+           "a block off a per-size list and push it back (no checks, no "
+           "metadata, memory never returned), and with the allocator "
+           "calls left out (\"loop alone\").  Operations per second "
+           "(medians); the ratios are speed ratios to mimalloc, above 1 "
+           "is faster.  No allocator can go much past the floor's "
+           "ratio: it is the most this loop lets an allocator gain here.",
+           "",
+           "| workload | loop alone | floor | hakmem | mimalloc | "
+           "floor / mimalloc | hakmem / mimalloc |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+
+    def speed(m):
+        return m["ops"] / m["seconds"] if m and m.get("ops") and \
+            m.get("seconds") else None
+
+    for w in order:
+        s = {"loop": speed(fmed.get((w, "loop"))),
+             "floor": speed(fmed.get((w, "floor"))),
+             "hakmem": speed(med.get((w, "hakmem"))),
+             "mimalloc": speed(med.get((w, BASE)))}
+        mi = s["mimalloc"]
+        out.append(f"| {w} | " + " | ".join(
+            fmt_sig(s[k] / 1e6, " M/s") if s[k] else "-"
+            for k in ("loop", "floor", "hakmem", "mimalloc")) + " | " +
+            " | ".join(f"{s[k] / mi:.3f}" if s[k] and mi else "-"
+                       for k in ("floor", "hakmem")) + " |")
+    return out + [""]
+
+
 def callgrind_table(rows, allocs):
     cg = {r["alloc"]: extras(r) for r in rows if r["table"] == "callgrind"}
     if not cg:
@@ -271,10 +311,11 @@ def callgrind_table(rows, allocs):
            "malloc+free pair, the benchmark loop's own instructions "
            "subtracted (a run without the allocator calls) and start-up "
            "cancelled (a long run less a short one).  Deterministic, so "
-           "free of the machine's noise.", "",
+           "free of the machine's noise.  floor: bench/floor.c, the "
+           "least an allocator can do (see the floor table).", "",
            "| allocator | instructions per pair | ratio to mimalloc |",
            "|---|---:|---:|"]
-    for a in allocs:
+    for a in allocs + ["floor"]:
         if a in cg:
             ir = cg[a].get("ir_per_pair")
             r = f"{ir / base:.2f}" if ir and base else "-"
@@ -374,6 +415,7 @@ def generate(args):
                   f"({os.path.basename(args.png)})", ""]
     lines += main_tables(med, order, threads, allocs)
     lines += detail_tables(med, allocs)
+    lines += floor_table(rows, med)
     lines += backend_table(rows)
     lines += callgrind_table(rows, allocs)
     return lines + [END]
