@@ -164,27 +164,22 @@ static struct hk_slab *hk_rb_fork_slab(const struct hk_rbatch *e)
 }
 
 /* Does e chain exactly its n blocks from head to tail, each a block of
- * s handed out and keyed, none twice?  No block is written, and none is
- * read outside s's superslab (mapped whole), whatever s holds. */
+ * s handed out and keyed, and tail's next NULL (as the batch's first
+ * free wrote it, hk_remote_free)?  That end also rules a block seen
+ * twice out: a walk that came back to one would go round the loop to
+ * its last step, whose next is then no NULL.  No block is written, and
+ * none is read outside s's superslab (mapped whole), whatever s holds. */
 static bool hk_rb_fork_chain(const struct hk_rbatch *e, struct hk_slab *s)
 {
-	void *seen[HK_RB_MAX];
 	void *b = e->head;
 
 	if (e->n == 0 || e->n > HK_RB_MAX)
 		return false;
-	for (unsigned k = 0; k < e->n; k++) {
+	for (unsigned k = 0; k < e->n; k++, b = hk_next(b))
 		if (hk_ss_of(b) != hk_ss_of(s) || !hk_slab_is_block(s, b) ||
-		    !hk_block_is_free(b))
+		    !hk_block_is_free(b) || (k + 1 == e->n && b != e->tail))
 			return false;
-		for (unsigned j = 0; j < k; j++)
-			if (seen[j] == b)
-				return false;
-		seen[k] = b;
-		if (k + 1 < e->n)
-			b = hk_next(b);
-	}
-	return b == e->tail;
+	return b == NULL;
 }
 
 /* The child holds a stopped thread's stores up to where it stopped, in

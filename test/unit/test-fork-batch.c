@@ -79,9 +79,8 @@ static unsigned remote_count(const void *p)
 
 /* ---- in the child -------------------------------------------------- */
 
-/* A copy of blk[0]'s superslab header, 2 MiB aligned (so that the
- * copy of its slab reads as a descriptor at the right place in it), in
- * no superslab the segment map knows. */
+/* 2 MiB aligned, in no superslab the segment map knows: a copy of
+ * blk[0]'s superslab, as far as the batch goes, made there. */
 static struct hk_superslab *fake_ss;
 /* A copy of blk[0]'s slab descriptor that a case names in the batch
  * (NULL if none): nothing may be pushed there. */
@@ -117,6 +116,8 @@ static int child_back(void *arg)
 	return found == FEW ? 0 : 13;
 }
 
+static uint64_t true_nbump;	/* blk[0]'s slab's, if a case broke it */
+
 /* W's batch of this heap's blocks was forgotten: nothing pushed (nor to
  * a descriptor it named), the slab's count unchanged; Z's recovered. */
 static int child_forgot(void *arg)
@@ -125,6 +126,8 @@ static int child_forgot(void *arg)
 	uint32_t used = hk_slab_used(s);
 
 	(void)arg;
+	if (true_nbump)
+		s->nbump = true_nbump;	/* the child allocates there */
 	if (remote_count(blk[0]) != 0 ||
 	    (decoy && __atomic_load_n(&decoy->remote, __ATOMIC_ACQUIRE)))
 		return 20;
@@ -220,12 +223,41 @@ static void name_decoy(struct hk_slab *d)
 	entry()->slab = d;
 }
 
+/* The batch moved whole into fake_ss: its header, the slab's
+ * descriptor there, the blocks chained there. */
 static void slab_not_in_segmap(void)
 {
 	struct hk_superslab *ss = hk_ss_of(blk[0]);
+	struct hk_rbatch *e = entry();
+	uintptr_t d = (uintptr_t)fake_ss - (uintptr_t)ss;
+	struct hk_slab *f = &fake_ss->slabs[slab_of(blk[0]) - ss->slabs];
 
 	memcpy(fake_ss, ss, HK_SS_HDR);
-	name_decoy(&fake_ss->slabs[slab_of(blk[0]) - ss->slabs]);
+	name_decoy(f);
+	f->start += d;
+	f->bump += d;
+	f->end += d;
+	e->start = f->start;
+	for (int i = 0; i < FEW; i++)
+		key((char *)blk[i] + d, i ? (char *)blk[i - 1] + d : NULL);
+	e->head = (char *)blk[FEW - 1] + d;
+	e->tail = (char *)blk[0] + d;
+}
+
+/* blk[0]'s slab counting blocks without end (as a torn descriptor
+ * might), and the batch's head a keyed block at its stride beyond its
+ * superslab, in fake_ss, linked to the batch. */
+static void block_beyond_ss(void)
+{
+	struct hk_slab *s = slab_of(blk[0]);
+	struct hk_rbatch *e = entry();
+	char *b = (char *)fake_ss + ((uintptr_t)s->start & HK_SS_MASK);
+
+	true_nbump = s->nbump;
+	s->nbump = UINT64_MAX;
+	key(b, e->head);
+	e->head = b;
+	e->n++;
 }
 
 /* A free slice's descriptor of blk[0]'s superslab made to look like
@@ -262,6 +294,8 @@ static const struct torn torn[] = {
 	{ cycle, "a chain that loops back to its head" },
 	{ slab_not_in_segmap, "a slab descriptor no superslab holds" },
 	{ slab_not_first, "a descriptor of a slice that starts no slab" },
+	{ block_beyond_ss, "a slab counting without end, a block beyond its "
+	  "superslab" },
 	{ mask_clear, "n > 0 without its bit in rb_mask" },
 };
 
@@ -287,6 +321,9 @@ static void restore(const struct saved *sv)
 	if (decoy && hk_ss_of(decoy) == hk_ss_of(blk[0]))
 		*decoy = spare_desc;
 	decoy = NULL;
+	if (true_nbump)
+		slab_of(blk[0])->nbump = true_nbump;
+	true_nbump = 0;
 	*entry() = sv->e;
 	wheap->rb_mask = sv->mask;
 	for (int i = 0; i < FEW; i++)
