@@ -167,7 +167,7 @@ static struct hk_slab *hk_rb_fork_slab(const struct hk_rbatch *e)
  * s handed out and keyed, and tail's next NULL (as the batch's first
  * free wrote it, hk_remote_free)?  That end also rules a block seen
  * twice out: a walk that came back to one would go round the loop to
- * its last step, whose next is then no NULL.  No block is written, and
+ * its last step, whose next is then not NULL.  No block is written, and
  * none is read outside s's superslab (mapped whole), whatever s holds. */
 static bool hk_rb_fork_chain(const struct hk_rbatch *e, struct hk_slab *s)
 {
@@ -188,8 +188,9 @@ static bool hk_rb_fork_chain(const struct hk_rbatch *e, struct hk_slab *s)
  * hk_rb_push empties the entry before its CAS (the signal fences).  An
  * entry with its bit in rb_mask and n > 0 therefore holds n blocks, none
  * on a slab's list yet, chained from head to tail; or a free stopped
- * between the stores of head and n, and the walk of n blocks from head
- * does not end at tail.  The first goes over, with one CAS as ever; the
+ * between the stores of head and n (either first), and the walk of n
+ * blocks from head stops one short of tail or runs into tail's NULL
+ * next.  The first goes over, with one CAS as ever; the
  * second, or an entry memory gone bad left unfit, is forgotten with its
  * blocks; so is the block of a free stopped before head moved, in no
  * batch yet.  They stay in use: a leak, never a second free. */
