@@ -793,17 +793,23 @@ static void hk_heap_fork_mend(struct hk_heap *h)
 
 /* The child has one thread: the other heaps' owners are gone, so their
  * superslabs are abandoned for this thread to reclaim, their slabs
- * mended first.  Their batches of remote frees are lost (remote.c): the
- * blocks stay in use. */
+ * mended first.  Their batches of remote frees go to the slabs' remote
+ * lists where found consistent, before any heap is abandoned (abandon
+ * takes those lists in); a batch its thread left half written is
+ * forgotten, its blocks in use for good (remote.c). */
 void hk_heap_fork_child(void)
 {
+	struct hk_heap *h;
+
 	pthread_mutex_init(&hk_abandoned_lock, NULL);
 	pthread_mutex_init(&hk_heap_lock, NULL);
-	for (struct hk_heap *h = hk_heap_all; h; h = h->next_all) {
-		if (h->live && h != hk_tls_heap) {
+	for (h = hk_heap_all; h; h = h->next_all)
+		if (h->live && h != hk_tls_heap)
 			hk_heap_fork_mend(h);
-			hk_remote_forget(h);
+	for (h = hk_heap_all; h; h = h->next_all)
+		if (h->live && h != hk_tls_heap)
+			hk_remote_fork_recover(h);
+	for (h = hk_heap_all; h; h = h->next_all)
+		if (h->live && h != hk_tls_heap)
 			hk_heap_abandon(h);
-		}
-	}
 }

@@ -478,9 +478,12 @@ void hk_remote_free(struct hk_heap *h, struct hk_superslab *ss,
 		    struct hk_slab *s, void *p, const char *fn);
 /* Push every batch h holds, so that the owners see the blocks. */
 void hk_remote_flush(struct hk_heap *h);
-/* Forget h's batches, their blocks lost (a fork child: the thread that
- * was filling them may have stopped half way). */
+/* Forget h's batches, their blocks lost. */
 void hk_remote_forget(struct hk_heap *h);
+/* In a fork child, h's owner gone (the fork may have stopped it half
+ * way through a free): push each batch found consistent, forget the
+ * others (their blocks stay in use). */
+void hk_remote_fork_recover(struct hk_heap *h);
 
 /* ------------------------------------------------------------------ */
 /* large.c                                                             */

@@ -13,8 +13,10 @@
  * malloc_trim in any thread, no new superslab; hk_pressure in heap.c),
  * malloc_trim in this thread, and thread exit, before the heap is
  * abandoned.  A fork child keeps the forking thread's batches (a
- * consistent copy) and forgets the other threads', which may have
- * stopped half way through a free: their blocks stay in use there.
+ * consistent copy); the other threads', which the fork may have stopped
+ * half way through a free, it pushes where it can show them whole, and
+ * forgets otherwise (hk_remote_fork_recover): their blocks stay in use
+ * there, a leak rather than a risk of a second free.
  *
  * Entries are picked by the block's slice address, not by size class,
  * whose byte is in the slab descriptor's first cache line: a free that
@@ -49,6 +51,10 @@ static void hk_rb_push(struct hk_heap *h, struct hk_rbatch *e)
 	h->rb_mask &= ~((uint64_t)1 << (e - h->rb));
 	e->n = 0;
 	e->len = 0;
+	/* Emptied before the CAS hands the blocks over: a fork child must
+	 * never find them both on the slab's list and in a batch it takes
+	 * for consistent (hk_remote_fork_recover). */
+	__atomic_signal_fence(__ATOMIC_RELEASE);
 	if (hk_slab_remote_push_list(s, e->head, e->tail, n))
 		hk_heap_notify(hk_ss_of(s), s);
 }
@@ -87,6 +93,12 @@ void hk_rb_add(struct hk_heap *h, struct hk_rbatch *e, void *p,
 		hk_bad_free(fn, p);
 	((uintptr_t *)p)[1] = hk_free_key;
 	hk_set_next(p, e->head);
+	/* p keyed and linked before head names it: a fork child finds head
+	 * and n either both before this free or both after it, or else a
+	 * chain that no longer ends at tail after n blocks, which it
+	 * forgets (hk_remote_fork_recover).  Orders the code, costs no
+	 * instruction. */
+	__atomic_signal_fence(__ATOMIC_RELEASE);
 	e->head = p;
 	if (HK_UNLIKELY(++e->n >= e->lim))
 		hk_rb_push(h, e);
@@ -130,4 +142,66 @@ void hk_remote_free(struct hk_heap *h, struct hk_superslab *ss,
 	e->tail = p;
 	h->rb_mask |= (uint64_t)1 << (e - h->rb);
 	hk_rb_add(h, e, p, fn);
+}
+
+/* ---- fork: the batches of the threads the fork stopped ------------- */
+
+/* The slab e names, if e->slab is a slab's descriptor (a first
+ * slice's, in a superslab the segment map knows); else NULL.  Its
+ * blocks are then checked against it, not against e's copy. */
+static struct hk_slab *hk_rb_fork_slab(const struct hk_rbatch *e)
+{
+	struct hk_slab *s = e->slab;
+	struct hk_superslab *ss = hk_ss_of(s);
+	uintptr_t off = (uintptr_t)s - (uintptr_t)ss -
+			offsetof(struct hk_superslab, slabs);
+	uintptr_t i = off / sizeof(*s);
+
+	if (hk_segmap_get(s) != ((uintptr_t)ss | HK_SEG_SS) ||
+	    off % sizeof(*s) || i == 0 || i >= HK_SLICES || ss->slab_of[i] != i)
+		return NULL;
+	return s;
+}
+
+/* Does e chain exactly its n blocks from head to tail, each a block of
+ * s handed out and keyed, and tail's next NULL (as the batch's first
+ * free wrote it, hk_remote_free)?  That end also rules a block seen
+ * twice out: a walk that came back to one would go round the loop to
+ * its last step, whose next is then not NULL.  No block is written, and
+ * none is read outside s's superslab (mapped whole), whatever s holds. */
+static bool hk_rb_fork_chain(const struct hk_rbatch *e, struct hk_slab *s)
+{
+	void *b = e->head;
+
+	if (e->n == 0 || e->n > HK_RB_MAX)
+		return false;
+	for (unsigned k = 0; k < e->n; k++, b = hk_next(b))
+		if (hk_ss_of(b) != hk_ss_of(s) || !hk_slab_is_block(s, b) ||
+		    !hk_block_is_free(b) || (k + 1 == e->n && b != e->tail))
+			return false;
+	return b == NULL;
+}
+
+/* The child holds a stopped thread's stores up to where it stopped, in
+ * the order of the code: hk_remote_free sets an entry up while n is 0,
+ * hk_rb_add keys and links a block before head or n names it, and
+ * hk_rb_push empties the entry before its CAS (the signal fences).  An
+ * entry with its bit in rb_mask and n > 0 therefore holds n blocks, none
+ * on a slab's list yet, chained from head to tail; or a free stopped
+ * between the stores of head and n (either first), and the walk of n
+ * blocks from head stops one short of tail or runs into tail's NULL
+ * next.  The first goes over, with one CAS as ever; the
+ * second, or an entry memory gone bad left unfit, is forgotten with its
+ * blocks; so is the block of a free stopped before head moved, in no
+ * batch yet.  They stay in use: a leak, never a second free. */
+void hk_remote_fork_recover(struct hk_heap *h)
+{
+	for (uint64_t m = h->rb_mask; m; m &= m - 1) {
+		struct hk_rbatch *e = &h->rb[__builtin_ctzll(m)];
+		struct hk_slab *s = hk_rb_fork_slab(e);
+
+		if (s && hk_rb_fork_chain(e, s))
+			hk_rb_push(h, e);
+	}
+	hk_remote_forget(h);
 }

@@ -251,12 +251,24 @@ static void check(int threads)
 	       threads, (long)tally->bad_errno);
 	tap_ok(tally->corrupt == 0, "%d thread(s): every live block keeps its contents (%ld damaged)",
 	       threads, (long)tally->corrupt);
-	ok_unless_bug(tally->again_fail == 0, "oom-retry",
-			     "%d thread(s): after freeing all, small, medium and large blocks are served again (%ld refused)",
-			     threads, (long)tally->again_fail);
-	ok_unless_bug(tally->trim_fail == 0, "oom-retry",
-			     "%d thread(s): and all after malloc_trim(0) (%ld refused)",
-			     threads, (long)tally->trim_fail);
+	if (!ta.is_hakmem && threads > 1) {
+		/* glibc gives each thread an arena of its own when it can
+		 * reserve one, and which thread ends up where depends on the
+		 * scheduling: freed memory may sit in another thread's arena
+		 * (one run in three under make check -j2 refused 4-5 blocks,
+		 * 10 times as many blocks filled).  hakmem's heaps give
+		 * memory back to one pool, which is what these two check. */
+		tap_skip("%d thread(s): served again after freeing all: glibc's per-thread arenas make no such promise (%ld refused, %ld after malloc_trim)",
+			 threads, (long)tally->again_fail, (long)tally->trim_fail);
+		tap_skip("%d thread(s): and after malloc_trim(0): as above", threads);
+	} else {
+		ok_unless_bug(tally->again_fail == 0, "oom-retry",
+			      "%d thread(s): after freeing all, small, medium and large blocks are served again (%ld refused)",
+			      threads, (long)tally->again_fail);
+		ok_unless_bug(tally->trim_fail == 0, "oom-retry",
+			      "%d thread(s): and all after malloc_trim(0) (%ld refused)",
+			      threads, (long)tally->trim_fail);
+	}
 	tap_ok(tally->relaxed_fails == 0,
 	       "%d thread(s): once the limit is lifted, work goes on without failures (%ld)",
 	       threads, (long)tally->relaxed_fails);
