@@ -367,6 +367,7 @@ struct hk_heap {
 	struct hk_superslab *ss_tail;	/* the last of them */
 	struct hk_heap *next_all;	/* every heap ever made */
 	struct hk_heap *next_pool;	/* heaps of exited threads */
+	uint64_t busy_at;		/* ms, last seen busy (atomic, heap.c) */
 	uint32_t slow;			/* slow paths since the last purge check */
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
