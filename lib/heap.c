@@ -472,7 +472,9 @@ static void hk_heap_count_busy(uint64_t now)
 }
 
 /* One superslab more would leave h within a busy heap's share of the
- * superslabs that no idle heap holds.  A heap short of a slab takes an
+ * superslabs that no idle heap holds; asked only while some superslab
+ * is abandoned (the clock read and the count cost tight-loop-2t 2%,
+ * asked at every slab it took).  A heap short of a slab takes an
  * abandoned superslab for its class or its dirty slices only then: one
  * that took them all would leave the threads starting with it (larson's)
  * nothing but new superslabs, and frees outside the superslabs in
@@ -529,7 +531,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 		return s;
 	}
 	s = hk_heap_carve(h, cls, true, &ss);
-	while (!s && hk_heap_within_share(h) &&
+	while (!s && hk_heap_abandoned_any() && hk_heap_within_share(h) &&
 	       (ss = hk_heap_reclaim(h, HK_NCLASS, true)) != NULL)
 		s = hk_superslab_slab_new(ss, cls, true);
 	if (!s)
@@ -568,7 +570,8 @@ static struct hk_slab *hk_heap_slab_more(struct hk_heap *h, unsigned cls)
 {
 	struct hk_slab *s;
 
-	while (hk_heap_within_share(h) && hk_heap_reclaim(h, cls, false)) {
+	while (hk_heap_abandoned_any() && hk_heap_within_share(h) &&
+	       hk_heap_reclaim(h, cls, false)) {
 		s = h->cur[cls];
 		if (s != &hk_slab_empty && hk_slab_refill(s))
 			return s;
