@@ -50,7 +50,7 @@ struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
 	struct hk_superslab *ss;
 	unsigned n = 0;
 
-	if (!__atomic_load_n(&hk_abandoned, __ATOMIC_RELAXED))
+	if (!hk_heap_abandoned_any())
 		return NULL;
 	pthread_mutex_lock(&hk_abandoned_lock);
 	ss = hk_abandoned;
