@@ -29,11 +29,18 @@ static const struct hk_os_backend *const hk_os_backends[HK_BACKEND_COUNT] = {
 	[HK_BACKEND_HUGETLB] = &hk_os_hugetlb,
 };
 
-/* Written when the probe runs (hk_os_init, past the first 4 MiB): in
+/* Written when the probe runs (hk_os_init, at load: lib/load.c): in
  * .lbss (x86-64), past the segment map's top table, not on the page the
- * small globals share (lib/segmap.c). */
-static struct hk_caps hk_os_caps_v HK_BSS_LAST;
-static struct hk_choice hk_os_choice_v HK_BSS_LAST;
+ * small globals share (lib/segmap.c).  Together, in 732 bytes, so the
+ * probe's writes at load fault one page, which test/api/test-faults
+ * checks (a larger alignment would move .lbss, and the segment map's
+ * first entries, off the small globals' page). */
+static struct {
+	struct hk_caps caps;
+	struct hk_choice choice;
+} hk_os_facts HK_BSS_LAST;
+#define hk_os_caps_v hk_os_facts.caps
+#define hk_os_choice_v hk_os_facts.choice
 static int hk_os_state;		/* once.h: started once per process */
 static const struct hk_os_backend *hk_os_cur = &hk_os_lazy;
 static bool hk_os_always;
@@ -79,12 +86,17 @@ void hk_os_early_page(void)
 
 void hk_os_init(void)
 {
+	unsigned flags = HK_PROBE_LEAN;
 	int saved;
 
 	if (!hk_once_claim(&hk_os_state))
 		return;
 	saved = errno;
-	hk_probe(&hk_os_caps_v, "", 0);
+	/* Lean: the facts this layer acts on, by calls a program started
+	 * under systemd's @system-service filter may make (lib/load.c). */
+	if (hk_options()->backend == HK_BACKEND_HUGETLB)
+		flags |= HK_PROBE_HUGETLB;
+	hk_probe(&hk_os_caps_v, "", flags);
 	hk_os_start();
 	errno = saved;
 	hk_once_done(&hk_os_state);

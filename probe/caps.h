@@ -150,6 +150,19 @@ enum {
 					 * defrag, /proc/filesystems, every
 					 * hugetlb pool size, hugetlbfs mounts,
 					 * vm.max_map_count */
+	HK_PROBE_LEAN = 1 << 2,		/* the library's own probe, at load
+					 * (lib/os.c): only the facts lib/ acts
+					 * on, and no call outside systemd's
+					 * @system-service set (no mincore).
+					 * Skips the CPU count, RLIMIT_MEMLOCK,
+					 * capabilities, the hugetlb pools, the
+					 * MADV_FREE, MADV_POPULATE_READ and
+					 * MAP_FIXED_NOREPLACE trials; reads the
+					 * cgroup limit only where auto could
+					 * take THP; trusts a MAP_POPULATE
+					 * mapping without mincore */
+	HK_PROBE_HUGETLB = 1 << 3,	/* with HK_PROBE_LEAN: read the hugetlb
+					 * facts too (HAKMEM_BACKEND=hugetlb) */
 };
 
 /* Fill *caps.  root is "" for the running system or the path of a

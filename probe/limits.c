@@ -221,7 +221,7 @@ static uint64_t hk_cgroup_v1(const char *root, const char *path, size_t len)
 	return v >= HK_CGROUP_V1_UNLIMITED ? UINT64_MAX : v;
 }
 
-static void hk_limits_cgroup(struct hk_caps *caps, const char *root)
+void hk_probe_cgroup(struct hk_caps *caps, const char *root)
 {
 	char buf[1024];
 	const char *path;
@@ -246,8 +246,14 @@ static void hk_limits_cgroup(struct hk_caps *caps, const char *root)
 void hk_probe_limits(struct hk_caps *caps, const char *root, unsigned flags)
 {
 	hk_limits_page(caps, root);
+	hk_limits_vm(caps, root, flags);
+	if (flags & HK_PROBE_LEAN) {
+		/* Facts the library never acts on, or reads later. */
+		caps->memlock_cur = caps->memlock_max = UINT64_MAX;
+		caps->cgroup_mem_max = UINT64_MAX;
+		return;
+	}
 	hk_limits_cpus(caps, root);
 	hk_limits_memlock(caps, root);
-	hk_limits_vm(caps, root, flags);
-	hk_limits_cgroup(caps, root);
+	hk_probe_cgroup(caps, root);
 }

@@ -58,7 +58,8 @@ static void hk_madv_noreplace(struct hk_caps *caps, char *held, size_t ps)
 
 /* Maps over the scratch page q with MAP_POPULATE: mincore then shows
  * whether the kernel faulted it in.  MAP_FIXED is safe: q is ours. */
-static void hk_madv_map_populate(struct hk_caps *caps, char *q, size_t ps)
+static void hk_madv_map_populate(struct hk_caps *caps, char *q, size_t ps,
+				 int lean)
 {
 	unsigned char vec = 0;
 	void *r = mmap(q, ps, PROT_READ | PROT_WRITE,
@@ -68,11 +69,17 @@ static void hk_madv_map_populate(struct hk_caps *caps, char *q, size_t ps)
 		hk_trial_set(&caps->map_populate, 0);
 		return;
 	}
-	hk_trial_set(&caps->map_populate, mincore(r, ps, &vec) == 0 && (vec & 1));
+	/* mincore is outside systemd's @system-service set, under which a
+	 * program may start: the library's probe trusts the mapping
+	 * (private ones are populated since 2.6.23; the batch layer still
+	 * demotes on failure). */
+	hk_trial_set(&caps->map_populate,
+		     lean || (mincore(r, ps, &vec) == 0 && (vec & 1)));
 }
 
-/* Two fresh pages, one mapping, one munmap: every trial reuses them. */
-static void hk_madv_live(struct hk_caps *caps)
+/* Two fresh pages, one mapping, one munmap: every trial reuses them.
+ * lean (HK_PROBE_LEAN): only the trials the library acts on. */
+static void hk_madv_live(struct hk_caps *caps, int lean)
 {
 	size_t ps = caps->page_size ? caps->page_size : 4096;
 	char *p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE,
@@ -81,6 +88,12 @@ static void hk_madv_live(struct hk_caps *caps)
 	if (p == MAP_FAILED)
 		return;
 	hk_trial_set(&caps->populate_write, madvise(p, ps, MADV_POPULATE_WRITE) == 0);
+	if (lean) {
+		hk_trial_set(&caps->madv_hugepage, madvise(p, 2 * ps, MADV_HUGEPAGE) == 0);
+		hk_madv_map_populate(caps, p + ps, ps, lean);
+		munmap(p, 2 * ps);
+		return;
+	}
 	hk_trial_set(&caps->populate_read, madvise(p + ps, ps, MADV_POPULATE_READ) == 0);
 	/* MADV_FREE on a populated page, so the kernel has work to accept. */
 	if (caps->populate_write.state != HK_FEAT_YES)
@@ -88,7 +101,7 @@ static void hk_madv_live(struct hk_caps *caps)
 	hk_trial_set(&caps->madv_free, madvise(p, ps, MADV_FREE) == 0);
 	hk_trial_set(&caps->madv_hugepage, madvise(p, 2 * ps, MADV_HUGEPAGE) == 0);
 	hk_madv_noreplace(caps, p, ps);
-	hk_madv_map_populate(caps, p + ps, ps);
+	hk_madv_map_populate(caps, p + ps, ps, lean);
 	munmap(p, 2 * ps);
 }
 
@@ -135,7 +148,7 @@ void hk_probe_madv(struct hk_caps *caps, const char *root, unsigned flags)
 	if (flags & HK_PROBE_NO_TRIALS)
 		return;
 	if (!*root) {
-		hk_madv_live(caps);
+		hk_madv_live(caps, (flags & HK_PROBE_LEAN) != 0);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(trials) / sizeof(trials[0]); i++)

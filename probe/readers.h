@@ -19,6 +19,9 @@ int hk_uname_parse(const char *release, int *major, int *minor, int *patch);
 void hk_probe_limits(struct hk_caps *caps, const char *root, unsigned flags);
 /* "0-3,8,10-11" -> 7; 0 when unparsable. */
 long hk_cpulist_count(const char *list);
+/* The cgroup memory limit alone (hk_probe_limits reads it unless
+ * HK_PROBE_LEAN, when hk_probe asks for it only where it matters). */
+void hk_probe_cgroup(struct hk_caps *caps, const char *root);
 
 /* privs.c */
 void hk_probe_privs(struct hk_caps *caps, const char *root);

@@ -12,7 +12,10 @@ seccomp=$b/test/sim/hk-seccomp
 prog=$b/test/unit/test-dense-alloc
 . "${top_srcdir:-.}/test/unit/scenario.sh"
 
-unset HAKMEM_BACKEND HAKMEM_SS_PREFAULT HAKMEM_DENSE
+unset HAKMEM_BACKEND HAKMEM_SS_PREFAULT
+# Promotion is asked for (off by default: it calls mincore after start).
+HAKMEM_DENSE=1
+export HAKMEM_DENSE
 
 # scenario NAME [LAUNCHER...]: NAME run under the launcher.
 scenario() {
