@@ -132,7 +132,9 @@ static inline void hk_sbx_openssh(struct hk_sbx *f, int threads)
 	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
 }
 
-static inline void hk_sbx_systemd(struct hk_sbx *f)
+/* open_errno: 0, or open and openat fail with it (a sandbox that hides
+ * /proc and /sys from the library's probe). */
+static inline void hk_sbx_systemd(struct hk_sbx *f, int open_errno)
 {
 	static const long allow[] = {
 		/* @default */
@@ -227,6 +229,10 @@ static inline void hk_sbx_systemd(struct hk_sbx *f)
 	};
 
 	hk_sbx_begin(f);
+	if (open_errno) {
+		hk_sbx_ret(f, SYS_open, SECCOMP_RET_ERRNO | (unsigned)open_errno);
+		hk_sbx_ret(f, SYS_openat, SECCOMP_RET_ERRNO | (unsigned)open_errno);
+	}
 	hk_sbx_allow(f, allow, sizeof(allow) / sizeof(allow[0]));
 	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
 }

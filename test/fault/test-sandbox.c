@@ -143,7 +143,7 @@ static int child(const char *mode, char **argv)
 	if (strcmp(mode, "exec") == 0) {
 		char *args[] = { argv[0], "run", "exec-started", NULL };
 
-		hk_sbx_systemd(&f);
+		hk_sbx_systemd(&f, 0);
 		if (hk_sbx_install(&f) != 0)
 			return 125;
 		execv("/proc/self/exe", args);
@@ -153,7 +153,7 @@ static int child(const char *mode, char **argv)
 		if (strncmp(mode, "openssh", 7) == 0)
 			hk_sbx_openssh(&f, threads);
 		else
-			hk_sbx_systemd(&f);
+			hk_sbx_systemd(&f, 0);
 		if (hk_sbx_install(&f) != 0)
 			return 125;
 	}
@@ -200,7 +200,7 @@ int main(int argc, char **argv)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		hk_sbx_systemd(&probe);
+		hk_sbx_systemd(&probe, 0);
 		_exit(hk_sbx_install(&probe) == 0 ? 0 : 125);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
