@@ -333,5 +333,5 @@ HK_EXPORT int hk_mallopt(int param, int value)
 HK_EXPORT void hk_malloc_stats(void)
 {
 	hk_init();
-	hk_stats_print();
+	hk_stats_print(false);
 }

@@ -557,7 +557,10 @@ HK_INLINE void hk_stat_add(enum hk_stat i, int64_t v)
 	__atomic_fetch_add(&hk_stats[i], (uint64_t)v, __ATOMIC_RELAXED);
 }
 
-void hk_stats_print(void);
+/* usage: add the page faults and peak RSS (getrusage), as the report at
+ * exit under HAKMEM_STATS=1 does; malloc_stats() does not, since glibc's
+ * makes no such call and a seccomp filter may kill on it. */
+void hk_stats_print(bool usage);
 /* Keep a descriptor for the report at exit (HAKMEM_STATS=1). */
 void hk_stats_init(void);
 

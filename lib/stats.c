@@ -114,7 +114,7 @@ static void hk_stats_os(void)
 		       (unsigned long long)d.failures);
 }
 
-void hk_stats_print(void)
+void hk_stats_print(bool usage)
 {
 	struct hk_usage u;
 	struct rusage ru;
@@ -143,7 +143,7 @@ void hk_stats_print(void)
 	       (unsigned long long)hk_stats[HK_ST_LARGE_BYTES],
 	       (unsigned long long)hk_stats[HK_ST_PURGED]);
 	hk_stats_os();
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
+	if (usage && getrusage(RUSAGE_SELF, &ru) == 0)
 		hk_out(hk_stats_fd, "hakmem: page faults: minor %ld, major %ld; peak RSS %ld KiB\n",
 		       ru.ru_minflt, ru.ru_majflt, ru.ru_maxrss);
 	errno = saved;
@@ -152,7 +152,7 @@ void hk_stats_print(void)
 __attribute__((destructor)) static void hk_stats_at_exit(void)
 {
 	if (hk_init_state == 2 && hk_options()->stats)
-		hk_stats_print();
+		hk_stats_print(true);
 }
 
 static void hk_mallinfo_fill(size_t *arena, size_t *inuse, size_t *hblks,

@@ -19,7 +19,10 @@
  * registers this process with khugepaged (as the thp backend would
  * anyway); the scratch range is unmapped, so khugepaged finds nothing.
  * Cost: one mmap, five madvise/mmap calls, a mincore and one munmap,
- * about 19 us warm on the development VM.
+ * about 19 us warm on the development VM.  The library's lean probe
+ * (HK_PROBE_LEAN, at load) runs only populate_write, madv_hugepage and
+ * map_populate, the last without mincore (not in systemd's
+ * @system-service set, under which a program may start).
  *
  * With a captured tree the results come from its trials file instead
  * (test/fixtures/README.txt); HK_PROBE_NO_TRIALS leaves them UNKNOWN.

@@ -13,7 +13,8 @@
  * of them (past the 4 MiB of chunks served before the probe used to
  * run), large blocks and realloc, valloc and pvalloc, waits past the
  * purge delay (shortened to 20 ms) and allocates again so the purge
- * runs, malloc_trim; threads and a fork where the filter allows them.
+ * runs, malloc_trim, malloc_stats and mallinfo2; threads and a fork
+ * where the filter allows them.
  * A call outside the filter kills the case with SIGSYS.  Before the
  * probe moved to load (lib/load.c), every case died so.
  */
@@ -112,6 +113,8 @@ static int work(int threads)
 		bad |= fill(6 << 20, 3000);
 	}
 	malloc_trim(0);
+	malloc_stats();		/* on stderr, which the parent discards */
+	bad |= mallinfo2().arena == 0;
 	if (threads) {
 		pthread_t t[4];
 		void *r;
@@ -172,6 +175,8 @@ static int run_case(const char *mode, const char *backend, int *sig)
 
 		setenv("HAKMEM_BACKEND", backend, 1);
 		setenv("HAKMEM_PURGE_DELAY_MS", "20", 1);
+		if (!freopen("/dev/null", "w", stderr))
+			_exit(127);
 		alarm(60);	/* a hang dies by SIGALRM */
 		execv("/proc/self/exe", args);
 		_exit(127);
