@@ -94,8 +94,22 @@ void hk_os_init(void)
 	saved = errno;
 	/* Lean: the facts this layer acts on, by calls a program started
 	 * under systemd's @system-service filter may make (lib/load.c). */
-	if (hk_options()->backend == HK_BACKEND_HUGETLB)
+	switch (hk_options()->backend) {
+	case HK_BACKEND_HUGETLB:
 		flags |= HK_PROBE_HUGETLB;
+		break;
+	case HK_BACKEND_THP:
+		flags |= HK_PROBE_THP;
+		break;
+	case HK_BACKEND_POPULATE:
+	case HK_BACKEND_MAP_POPULATE:
+		flags |= HK_PROBE_POPULATE;
+		break;
+	default:
+		break;
+	}
+	if (hk_options()->dense)
+		flags |= HK_PROBE_THP | HK_PROBE_POPULATE;
 	hk_probe(&hk_os_caps_v, "", flags);
 	hk_os_start();
 	errno = saved;

@@ -159,10 +159,25 @@ enum {
 					 * MADV_FREE, MADV_POPULATE_READ and
 					 * MAP_FIXED_NOREPLACE trials; reads the
 					 * cgroup limit only where auto could
-					 * take THP; trusts a MAP_POPULATE
-					 * mapping without mincore */
-	HK_PROBE_HUGETLB = 1 << 3,	/* with HK_PROBE_LEAN: read the hugetlb
-					 * facts too (HAKMEM_BACKEND=hugetlb) */
+					 * take THP; tries MADV_HUGEPAGE only
+					 * where THP could serve (or with
+					 * HK_PROBE_THP), the populate trials
+					 * only with HK_PROBE_POPULATE, and
+					 * trusts a MAP_POPULATE mapping
+					 * without mincore.  An untried feature
+					 * stays UNKNOWN: the layer demotes when
+					 * it fails at run time */
+	HK_PROBE_HUGETLB = 1 << 3,	/* with HK_PROBE_LEAN: the hugetlb facts
+					 * and the MADV_HUGEPAGE trial
+					 * (HAKMEM_BACKEND=hugetlb: it demotes
+					 * to thp) */
+	HK_PROBE_THP = 1 << 4,		/* with HK_PROBE_LEAN: the MADV_HUGEPAGE
+					 * trial wherever THP is enabled
+					 * (HAKMEM_BACKEND=thp, HAKMEM_DENSE=1) */
+	HK_PROBE_POPULATE = 1 << 5,	/* with HK_PROBE_LEAN: the
+					 * MADV_POPULATE_WRITE and MAP_POPULATE
+					 * trials (HAKMEM_BACKEND=populate or
+					 * map_populate, HAKMEM_DENSE=1) */
 };
 
 /* Fill *caps.  root is "" for the running system or the path of a

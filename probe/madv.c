@@ -20,8 +20,8 @@
  * anyway); the scratch range is unmapped, so khugepaged finds nothing.
  * Cost: one mmap, five madvise/mmap calls, a mincore and one munmap,
  * about 19 us warm on the development VM.  The library's lean probe
- * (HK_PROBE_LEAN, at load) runs only populate_write, madv_hugepage and
- * map_populate, the last without mincore (not in systemd's
+ * (HK_PROBE_LEAN, at load) runs only the trials its options need
+ * (hk_madv_lean), map_populate without mincore (not in systemd's
  * @system-service set, under which a program may start).
  *
  * With a captured tree the results come from its trials file instead
@@ -80,9 +80,35 @@ static void hk_madv_map_populate(struct hk_caps *caps, char *q, size_t ps,
 		     lean || (mincore(r, ps, &vec) == 0 && (vec & 1)));
 }
 
-/* Two fresh pages, one mapping, one munmap: every trial reuses them.
- * lean (HK_PROBE_LEAN): only the trials the library acts on. */
-static void hk_madv_live(struct hk_caps *caps, int lean)
+/* HK_PROBE_LEAN: only the trials whose answer the library would act on
+ * (probe/caps.h), on the same two scratch pages, none at all where none
+ * is needed (auto where THP cannot serve: the common case). */
+static void hk_madv_lean(struct hk_caps *caps, unsigned flags)
+{
+	size_t ps = caps->page_size ? caps->page_size : 4096;
+	int thp_on = caps->thp_enabled == HK_THP_MADVISE || caps->thp_enabled == HK_THP_ALWAYS;
+	int thp = thp_on && ((flags & (HK_PROBE_THP | HK_PROBE_HUGETLB)) ||
+			     caps->thp_defrag == HK_DEFRAG_DEFER ||
+			     caps->thp_defrag == HK_DEFRAG_NEVER);
+	int pop = (flags & HK_PROBE_POPULATE) != 0;
+	char *p;
+
+	if (!thp && !pop)
+		return;
+	p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return;
+	if (pop)
+		hk_trial_set(&caps->populate_write, madvise(p, ps, MADV_POPULATE_WRITE) == 0);
+	if (thp)
+		hk_trial_set(&caps->madv_hugepage, madvise(p, 2 * ps, MADV_HUGEPAGE) == 0);
+	if (pop)
+		hk_madv_map_populate(caps, p + ps, ps, 1);
+	munmap(p, 2 * ps);
+}
+
+/* Two fresh pages, one mapping, one munmap: every trial reuses them. */
+static void hk_madv_live(struct hk_caps *caps)
 {
 	size_t ps = caps->page_size ? caps->page_size : 4096;
 	char *p = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE,
@@ -91,12 +117,6 @@ static void hk_madv_live(struct hk_caps *caps, int lean)
 	if (p == MAP_FAILED)
 		return;
 	hk_trial_set(&caps->populate_write, madvise(p, ps, MADV_POPULATE_WRITE) == 0);
-	if (lean) {
-		hk_trial_set(&caps->madv_hugepage, madvise(p, 2 * ps, MADV_HUGEPAGE) == 0);
-		hk_madv_map_populate(caps, p + ps, ps, lean);
-		munmap(p, 2 * ps);
-		return;
-	}
 	hk_trial_set(&caps->populate_read, madvise(p + ps, ps, MADV_POPULATE_READ) == 0);
 	/* MADV_FREE on a populated page, so the kernel has work to accept. */
 	if (caps->populate_write.state != HK_FEAT_YES)
@@ -104,7 +124,7 @@ static void hk_madv_live(struct hk_caps *caps, int lean)
 	hk_trial_set(&caps->madv_free, madvise(p, ps, MADV_FREE) == 0);
 	hk_trial_set(&caps->madv_hugepage, madvise(p, 2 * ps, MADV_HUGEPAGE) == 0);
 	hk_madv_noreplace(caps, p, ps);
-	hk_madv_map_populate(caps, p + ps, ps, lean);
+	hk_madv_map_populate(caps, p + ps, ps, 0);
 	munmap(p, 2 * ps);
 }
 
@@ -151,7 +171,10 @@ void hk_probe_madv(struct hk_caps *caps, const char *root, unsigned flags)
 	if (flags & HK_PROBE_NO_TRIALS)
 		return;
 	if (!*root) {
-		hk_madv_live(caps, (flags & HK_PROBE_LEAN) != 0);
+		if (flags & HK_PROBE_LEAN)
+			hk_madv_lean(caps, flags);
+		else
+			hk_madv_live(caps);
 		return;
 	}
 	for (size_t i = 0; i < sizeof(trials) / sizeof(trials[0]); i++)
