@@ -54,8 +54,9 @@ int hk_os_init_caps(const struct hk_caps *caps);
 
 /* Whether hk_os_init has run.  Before, the layer serves the first
  * HK_OS_LAZY_BYTES of chunks and any large map without probing (they are
- * lazy 4 KiB pages whatever the backend), so a small program never pays
- * for the probe. */
+ * lazy 4 KiB pages whatever the backend).  libhakmem.so starts the layer
+ * at load (lib/load.c), so this serves the programs that link the
+ * allocator's pieces (the unit tests), which start it when they choose. */
 bool hk_os_started(void);
 /* hk_os_page from the auxiliary vector, for those early calls. */
 void hk_os_early_page(void);

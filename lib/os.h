@@ -58,7 +58,8 @@ const struct hk_os_backend *hk_os_backend_get(enum hk_backend_id id);
 
 /* Probe the kernel, read the options and select, once per process; later
  * calls return at once.  Safe to call from inside malloc and from several
- * threads.  Never allocates. */
+ * threads.  Never allocates.  libhakmem.so calls it at load (lib/load.c),
+ * before any seccomp filter the program installs itself. */
 void hk_os_init(void);
 const struct hk_caps *hk_os_caps(void);
 const struct hk_choice *hk_os_choice(void);
