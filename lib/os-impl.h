@@ -73,6 +73,21 @@ const struct hk_os_backend *hk_os_demote(const struct hk_os_backend *b,
  * MADV_NOHUGEPAGE. */
 bool hk_os_thp_always(void);
 void hk_os_count(enum hk_backend_id id, size_t field, uint64_t n);
+
+/* os-hugefork.c: the hugetlb chunks of ours (one bit per chunk), which a
+ * fork child moves onto ordinary pages.  A chunk is marked only while its
+ * huge page is populated, or while it sits in the chunk cache. */
+int hk_hugetlb_mark(void *p, size_t len);		/* 0 or ENOMEM */
+bool hk_hugetlb_unmark(void *p, size_t len);		/* whether it was */
+bool hk_hugetlb_marked(const void *p);
+size_t hk_hugetlb_bytes(void);				/* marked, in all */
+/* In the child, with the layer's lock held, after the batch layer has
+ * dropped its cached hugetlb chunks (hk_os_batch_fork_child). */
+void hk_hugetlb_fork_child(void);
+
+/* os-batch.c: in the child, unmap the cached hugetlb chunks (nobody
+ * needs their contents) instead of copying them.  Lock held. */
+void hk_os_batch_fork_child(void);
 #define HK_OS_COUNT(id, field, n) \
 	hk_os_count((id), offsetof(struct hk_os_counters, field), (n))
 

@@ -199,7 +199,10 @@ void hk_os_fork_parent(void)
 
 void hk_os_fork_child(void)
 {
-	/* The forking thread held it, and is the child's only thread. */
+	/* The forking thread held the lock, and is the child's only
+	 * thread: the tables are ours to change before it is released. */
+	hk_os_batch_fork_child();
+	hk_hugetlb_fork_child();
 	hk_os_unlock();
 }
 
