@@ -23,13 +23,24 @@
  * superslab never purges its header); cached ones may be, and are not
  * read.
  *
+ * When the pool cannot give those copies at the fork (another program
+ * took the pages since), the parent's fork handler waits, up to a bound,
+ * until the child has moved its chunks: the forking thread's first
+ * writes after fork() then take nothing from the child.  Other threads of
+ * the parent writing hugetlb pages during the child's copy may still
+ * cost it a page (SIGBUS): that window is the child's copy time.
+ *
  * The map: one bit per 2 MiB chunk, two levels like the segment map;
  * leaves are pages of their own (mmap), not hk_meta_alloc memory, so that
  * marking needs no lock.  Nothing here runs unless hugetlb memory exists.
  */
 #include <errno.h>
+#include <linux/futex.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kconst.h"
 #include "msg.h"
@@ -121,6 +132,79 @@ size_t hk_hugetlb_bytes(void)
 	return __atomic_load_n(&hk_hmap_bytes, __ATOMIC_RELAXED);
 }
 
+int hk_hugetlb_cover(size_t need)
+{
+	void *q;
+	int err = hk_os_sys_map(need, HK_CHUNK_SIZE, HK_HUGETLB_FLAGS, &q);
+
+	if (!err)
+		hk_os_sys_unmap(q, need);
+	return err;
+}
+
+/* The child's "moved" word, shared with the parent (MAP_SHARED: it
+ * survives the fork as the same page), and whether this fork waits. */
+static int *hk_hugefork_done;
+static bool hk_hugefork_waits;
+
+#define HK_HUGEFORK_WAIT_NS 1000000000LL	/* a bound: the child may die */
+
+void hk_hugetlb_fork_prepare(void)
+{
+	void *p;
+
+	hk_hugefork_waits = false;
+	if (!hk_hugetlb_bytes() || hk_hugetlb_cover(hk_hugetlb_bytes()) == 0)
+		return;
+	if (!hk_hugefork_done) {
+		p = mmap(NULL, hk_os_page, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			return;
+		hk_hugefork_done = p;
+	}
+	__atomic_store_n(hk_hugefork_done, 0, __ATOMIC_RELAXED);
+	hk_hugefork_waits = true;
+	HK_OS_COUNT(HK_BACKEND_HUGETLB, fork_waits, 1);
+}
+
+static int64_t hk_hugefork_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* FUTEX_WAIT (shared: two processes) until the child says done, or the
+ * bound passes (fork failed, or the child died first). */
+void hk_hugetlb_fork_parent(void)
+{
+	int64_t end, left;
+	int saved = errno;
+
+	if (!hk_hugefork_waits)
+		return;
+	end = hk_hugefork_ns() + HK_HUGEFORK_WAIT_NS;
+	while (!__atomic_load_n(hk_hugefork_done, __ATOMIC_ACQUIRE) &&
+	       (left = end - hk_hugefork_ns()) > 0) {
+		struct timespec ts = { left / 1000000000LL, left % 1000000000LL };
+
+		syscall(SYS_futex, hk_hugefork_done, FUTEX_WAIT, 0, &ts, NULL, 0);
+	}
+	hk_hugefork_waits = false;
+	errno = saved;
+}
+
+static void hk_hugefork_wake(void)
+{
+	if (!hk_hugefork_waits)
+		return;
+	__atomic_store_n(hk_hugefork_done, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, hk_hugefork_done, FUTEX_WAKE, 1, NULL, NULL, 0);
+	hk_hugefork_waits = false;
+}
+
 /* A private copy of [p, p+len) on ordinary pages, moved over it.  THP
  * where the kernel has it (one fault per 2 MiB instead of 512); the
  * pages the child reads are its parent's, present and shared. */
@@ -165,8 +249,10 @@ void hk_hugetlb_fork_child(void)
 	uint64_t moved = 0, left = 0;
 	int saved = errno;
 
-	if (!hk_hugetlb_bytes())
+	if (!hk_hugetlb_bytes()) {
+		hk_hugefork_wake();
 		return;
+	}
 	for (size_t t = 0; t < (size_t)1 << HK_HMAP_TOP_BITS; t++) {
 		uint64_t *leaf = hk_hmap_top[t];
 		uintptr_t base = (uintptr_t)t << HK_HMAP_LEAF_BITS;
@@ -185,6 +271,7 @@ void hk_hugetlb_fork_child(void)
 			}
 		}
 	}
+	hk_hugefork_wake();
 	HK_OS_COUNT(HK_BACKEND_HUGETLB, fork_moved, moved);
 	HK_OS_COUNT(HK_BACKEND_HUGETLB, fork_left, left);
 	hk_verbose("fork: moved %llu MiB of hugetlb memory onto ordinary pages%s",

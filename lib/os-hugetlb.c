@@ -14,27 +14,9 @@
 #include "kconst.h"
 #include "os-impl.h"
 
-/* Ask for 2 MiB pages explicitly (3.8+; older kernels ignore the size
- * bits): the default huge page size may be 1 GiB. */
-#define HK_HUGETLB_FLAGS (MAP_HUGETLB | (HK_CHUNK_SHIFT << MAP_HUGE_SHIFT))
-
 static int hk_hugetlb_acquire(size_t len, size_t align, void **out)
 {
 	return hk_os_sys_map(len, align, HK_HUGETLB_FLAGS, out);
-}
-
-/* Whether the pool could give need bytes now: a private mapping
- * reserves its pages at mmap time (ENOMEM when the pool cannot; a
- * reservation takes no page and zeroes nothing), and gives them back at
- * munmap. */
-static int hk_hugetlb_cover(size_t need)
-{
-	void *q;
-	int err = hk_os_sys_map(need, HK_CHUNK_SIZE, HK_HUGETLB_FLAGS, &q);
-
-	if (!err)
-		hk_os_sys_unmap(q, need);
-	return err;
 }
 
 /* Populated at once (the first write would do it anyway: a superslab

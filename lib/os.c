@@ -190,10 +190,12 @@ void hk_os_fork_prepare(void)
 	 * child, whose waiters would spin for ever: finish it first. */
 	hk_os_init();
 	hk_os_lock();
+	hk_hugetlb_fork_prepare();
 }
 
 void hk_os_fork_parent(void)
 {
+	hk_hugetlb_fork_parent();
 	hk_os_unlock();
 }
 

@@ -143,6 +143,8 @@ struct hk_os_counters {
 				 * ordinary pages (os-hugefork.c) */
 	uint64_t fork_left;	/* hugetlb bytes a fork child left shared:
 				 * no memory for the copy */
+	uint64_t fork_waits;	/* forks whose parent waited for the child's
+				 * move: the pool could not give the copies */
 };
 /* id HK_BACKEND_AUTO gives the sum over all backends. */
 void hk_os_counters(enum hk_backend_id id, struct hk_os_counters *out);

@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -254,6 +255,45 @@ static int scenario_threads(void)
 	return failed ? 1 : 0;
 }
 
+/* Another program takes every free pool page after hakmem's: the pool
+ * can no longer give the copies, and the parent writes at once. */
+static int scenario_taken(void)
+{
+	struct heap h;
+	int failed = 0, taken = 0;
+
+	if (heap_make(&h, 2 * POOL * 2))
+		return 2;
+	fill(&h, 0, h.n, 0);
+	for (;;) {
+		void *q = mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
+
+		if (q == MAP_FAILED)
+			break;
+		taken++;
+	}
+	if (read_long(FREE) != 0) {
+		fprintf(stderr, "taken: %d pages taken, %ld still free\n", taken, read_long(FREE));
+		return 2;
+	}
+	for (int f = 0; f < FORKS; f++) {
+		pid_t pid = fork();
+
+		if (pid == 0)
+			child(&h, h.n, (unsigned)f);
+		if (pid < 0)
+			return 2;
+		fill(&h, 0, h.n, (unsigned)f + 1);
+		failed += wait_child(pid, "taken", f);
+		if (check(&h, 0, h.n, (unsigned)f + 1)) {
+			fprintf(stderr, "taken: the parent's heap changed\n");
+			failed++;
+		}
+	}
+	return failed ? 1 : 0;
+}
+
 static int scenario_spawn(const char *self)
 {
 	char *argv[] = { (char *)self, (char *)"exit", NULL };
@@ -287,6 +327,8 @@ static int scenario(const char *name, const char *self)
 		return scenario_half();
 	if (strcmp(name, "threads") == 0)
 		return scenario_threads();
+	if (strcmp(name, "taken") == 0)
+		return scenario_taken();
 	if (strcmp(name, "spawn") == 0)
 		return scenario_spawn(self);
 	return 2;
@@ -337,9 +379,10 @@ int main(int argc, char **argv)
 		restore_pool(0);
 		tap_skip_all("pool has %ld free pages, not %d (in use or fragmented)", got, POOL);
 	}
-	tap_plan(4);
+	tap_plan(5);
 	run(argv[0], "half", "a pool for half the heap; every fork child checks and writes its heap");
 	run(argv[0], "threads", "a pool that runs dry; fork while two threads write");
+	run(argv[0], "taken", "the pool emptied by another program; the parent writes after fork");
 	run(argv[0], "spawn", "system() and posix_spawn() from a heap on the pool");
 	restore_pool(0);
 	tap_ok(read_long(NR) == saved_pool, "pool restored to %ld pages", saved_pool);
