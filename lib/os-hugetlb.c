@@ -24,7 +24,6 @@ static int hk_hugetlb_acquire(size_t len, size_t align, void **out)
  * then marked for the child (os-hugefork.c). */
 static int hk_hugetlb_commit(void *p, size_t len)
 {
-	char zero = 0;
 	int err;
 
 	err = hk_hugetlb_cover(hk_hugetlb_bytes() + 2 * len);
@@ -32,9 +31,7 @@ static int hk_hugetlb_commit(void *p, size_t len)
 		err = hk_os_sys_fixed(p, len, HK_HUGETLB_FLAGS);
 	if (err)
 		return err;
-	__asm__("" : "+r"(zero));	/* see hk_os_sys_touch */
-	for (size_t off = 0; off < len; off += HK_CHUNK_SIZE)
-		__atomic_fetch_or((volatile char *)p + off, zero, __ATOMIC_RELAXED);
+	hk_os_sys_touch(p, len);	/* from the reservation: cannot fail */
 	return hk_hugetlb_mark(p, len);
 }
 

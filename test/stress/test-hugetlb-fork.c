@@ -17,8 +17,13 @@
  *           two threads rewriting their blocks and allocating while the
  *           main thread forks; each child checks the forking thread's
  *           blocks and writes its whole heap;
+ *   taken   as half, but the program then takes every free pool page
+ *           itself, as another program could: the parent's fork handler
+ *           must wait for the child's copy;
  *   spawn   system() and posix_spawn() from a program whose heap is on
  *           the pool (they run no fork handler: vfork-like clones).
+ * A run that fails while another program resized the pool (other tests
+ * share vm.nr_hugepages) is run again, up to three times.
  * Each child's exit status is checked; a child killed by a signal fails. */
 #include <errno.h>
 #include <fcntl.h>
@@ -168,7 +173,23 @@ static int wait_child(pid_t pid, const char *what, int f)
 	return 0;
 }
 
-static int scenario_half(void)
+/* Another program's pages: every free pool page, taken after hakmem's. */
+static int drain_pool(void)
+{
+	int taken = 0;
+
+	while (mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0) != MAP_FAILED)
+		taken++;
+	if (read_long(FREE) == 0)
+		return 0;
+	fprintf(stderr, "taken: %d pages taken, %ld still free\n", taken, read_long(FREE));
+	return -1;
+}
+
+/* A heap twice the pool, single-threaded; with drain, the pool emptied
+ * by another program first. */
+static int scenario_single(const char *what, bool drain)
 {
 	struct heap h;
 	int failed = 0;
@@ -176,6 +197,8 @@ static int scenario_half(void)
 	if (heap_make(&h, 2 * POOL * 2))
 		return 2;
 	fill(&h, 0, h.n, 0);
+	if (drain && drain_pool())
+		return 2;
 	for (int f = 0; f < FORKS; f++) {
 		pid_t pid = fork();
 
@@ -186,9 +209,9 @@ static int scenario_half(void)
 		/* At once: a parent's write that finds the pool empty takes
 		 * the page from the child. */
 		fill(&h, 0, h.n, (unsigned)f + 1);
-		failed += wait_child(pid, "half", f);
+		failed += wait_child(pid, what, f);
 		if (check(&h, 0, h.n, (unsigned)f + 1)) {
-			fprintf(stderr, "half: the parent's heap changed\n");
+			fprintf(stderr, "%s: the parent's heap changed\n", what);
 			failed++;
 		}
 	}
@@ -258,45 +281,6 @@ static int scenario_threads(void)
 	return failed ? 1 : 0;
 }
 
-/* Another program takes every free pool page after hakmem's: the pool
- * can no longer give the copies, and the parent writes at once. */
-static int scenario_taken(void)
-{
-	struct heap h;
-	int failed = 0, taken = 0;
-
-	if (heap_make(&h, 2 * POOL * 2))
-		return 2;
-	fill(&h, 0, h.n, 0);
-	for (;;) {
-		void *q = mmap(NULL, 2 * MIB, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_POPULATE, -1, 0);
-
-		if (q == MAP_FAILED)
-			break;
-		taken++;
-	}
-	if (read_long(FREE) != 0) {
-		fprintf(stderr, "taken: %d pages taken, %ld still free\n", taken, read_long(FREE));
-		return 2;
-	}
-	for (int f = 0; f < FORKS; f++) {
-		pid_t pid = fork();
-
-		if (pid == 0)
-			child(&h, h.n, (unsigned)f);
-		if (pid < 0)
-			return 2;
-		fill(&h, 0, h.n, (unsigned)f + 1);
-		failed += wait_child(pid, "taken", f);
-		if (check(&h, 0, h.n, (unsigned)f + 1)) {
-			fprintf(stderr, "taken: the parent's heap changed\n");
-			failed++;
-		}
-	}
-	return failed ? 1 : 0;
-}
-
 static int scenario_spawn(const char *self)
 {
 	char *argv[] = { (char *)self, (char *)"exit", NULL };
@@ -327,11 +311,11 @@ static int scenario(const char *name, const char *self)
 	if (strcmp(name, "exit") == 0)
 		return 0;
 	if (strcmp(name, "half") == 0)
-		return scenario_half();
+		return scenario_single("half", false);
 	if (strcmp(name, "threads") == 0)
 		return scenario_threads();
 	if (strcmp(name, "taken") == 0)
-		return scenario_taken();
+		return scenario_single("taken", true);
 	if (strcmp(name, "spawn") == 0)
 		return scenario_spawn(self);
 	return 2;
