@@ -57,14 +57,17 @@ static void hk_batch_cached_add(size_t delta)
 			 __ATOMIC_RELAXED);
 }
 
-/* Most recently freed first: the warmest in cache and TLB. */
-static bool hk_batch_cache_take(size_t len, void **out, bool *zeroed)
+/* Most recently freed first: the warmest in cache and TLB.  A purged
+ * hugetlb chunk leaves the fork child's map (os-hugefork.c) until its
+ * page is back (hk_batch_alloc). */
+static bool hk_batch_cache_take(size_t len, void **out, bool *zeroed, bool *huge)
 {
 	for (int i = hk_batch_ncached - 1; i >= 0; i--) {
 		if (hk_batch_cache[i].len != len)
 			continue;
 		*out = hk_batch_cache[i].p;
 		*zeroed = hk_batch_cache[i].zeroed;
+		*huge = *zeroed && hk_hugetlb_unmark(*out, len);
 		for (; i < hk_batch_ncached - 1; i++)
 			hk_batch_cache[i] = hk_batch_cache[i + 1];
 		hk_batch_ncached--;
@@ -316,15 +319,20 @@ static bool hk_batch_reclaim(void)
 
 static int hk_batch_alloc(size_t len, void **out, bool *fresh)
 {
-	bool started = hk_os_started(), hit, early;
+	bool started = hk_os_started(), hit, early, huge = false;
 	enum hk_backend_id id = started ? hk_os_current()->id : HK_BACKEND_LAZY;
 
 	hk_os_lock();
 	if (started)
 		hk_batch_early_retire();
-	hit = hk_batch_cache_take(len, out, fresh);
+	hit = hk_batch_cache_take(len, out, fresh, &huge);
 	early = !hit && !started && hk_batch_early(len, out);
 	hk_os_unlock();
+	if (hit && huge) {
+		/* Its page back first: what a child finds marked is there. */
+		hk_os_sys_touch(*out, len);
+		hk_hugetlb_mark(*out, len);
+	}
 	if (hit) {
 		HK_OS_COUNT(id, cache_hits, 1);
 	} else if (!early) {
@@ -354,9 +362,13 @@ int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 
 void hk_os_chunk_free(void *p, size_t len)
 {
-	bool zeroed = false, keep;
+	bool zeroed = false, keep, huge;
 
 	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
+	/* A hugetlb chunk leaves the fork child's map while it may be
+	 * purged and is in no table (os-hugefork.c), and is marked again
+	 * in the cache, which the child drops. */
+	huge = hk_hugetlb_unmark(p, len);
 	/* Past the warm share, purge before caching (outside the lock; the
 	 * racy read only decides whether a purge is worth it). */
 	if (__atomic_load_n(&hk_batch_cached_bytes, __ATOMIC_RELAXED) >= HK_CACHE_WARM)
@@ -370,10 +382,29 @@ void hk_os_chunk_free(void *p, size_t len)
 		hk_batch_cache[hk_batch_ncached++] =
 			(struct hk_batch_cached){ p, len, zeroed };
 		hk_batch_cached_add(len);
+		if (huge)
+			hk_hugetlb_mark(p, len);
 	}
 	hk_os_unlock();
 	if (!keep && hk_os_sys_unmap(p, len) == 0)
 		HK_OS_COUNT(hk_os_current()->id, released, len);
+}
+
+void hk_os_batch_fork_child(void)
+{
+	int kept = 0;
+
+	for (int i = 0; i < hk_batch_ncached; i++) {
+		struct hk_batch_cached c = hk_batch_cache[i];
+
+		if (hk_hugetlb_unmark(c.p, c.len)) {
+			hk_batch_cached_add(-c.len);
+			hk_os_sys_unmap(c.p, c.len);
+		} else {
+			hk_batch_cache[kept++] = c;
+		}
+	}
+	hk_batch_ncached = kept;
 }
 
 /* Under the lock: take one unused reservation out of the table. */
@@ -399,6 +430,7 @@ size_t hk_os_chunk_trim(void)
 		}
 		c = hk_batch_cache[--hk_batch_ncached];
 		hk_batch_cached_add(-c.len);
+		hk_hugetlb_unmark(c.p, c.len);
 		hk_os_unlock();
 		if (hk_os_sys_unmap(c.p, c.len) == 0) {
 			HK_OS_COUNT(hk_os_current()->id, released, c.len);

@@ -74,6 +74,34 @@ const struct hk_os_backend *hk_os_demote(const struct hk_os_backend *b,
  * MADV_NOHUGEPAGE. */
 bool hk_os_thp_always(void);
 void hk_os_count(enum hk_backend_id id, size_t field, uint64_t n);
+
+/* Ask for 2 MiB pages explicitly (3.8+; older kernels ignore the size
+ * bits): the default huge page size may be 1 GiB. */
+#define HK_HUGETLB_FLAGS (MAP_HUGETLB | (HK_CHUNK_SHIFT << MAP_HUGE_SHIFT))
+
+/* os-hugefork.c: the hugetlb chunks of ours (one bit per chunk), which a
+ * fork child moves onto ordinary pages.  A chunk is marked only while its
+ * huge page is populated, or while it sits in the chunk cache. */
+int hk_hugetlb_mark(void *p, size_t len);		/* 0 or ENOMEM */
+bool hk_hugetlb_unmark(void *p, size_t len);		/* whether it was */
+bool hk_hugetlb_marked(const void *p);
+size_t hk_hugetlb_bytes(void);				/* marked, in all */
+/* Whether the pool could give need bytes now (0 or ENOMEM): a private
+ * mapping reserves its pages at mmap time, taking no page and zeroing
+ * nothing, and gives them back at munmap. */
+int hk_hugetlb_cover(size_t need);
+/* Around fork, with the layer's lock held: prepare finds whether the
+ * pool can give a copy of every hugetlb chunk ours; when it cannot, the
+ * parent's handler waits (bounded) for the child's to have moved them.
+ * The child's runs after the batch layer has dropped its cached hugetlb
+ * chunks (hk_os_batch_fork_child). */
+void hk_hugetlb_fork_prepare(void);
+void hk_hugetlb_fork_parent(void);
+void hk_hugetlb_fork_child(void);
+
+/* os-batch.c: in the child, unmap the cached hugetlb chunks (nobody
+ * needs their contents) instead of copying them.  Lock held. */
+void hk_os_batch_fork_child(void);
 #define HK_OS_COUNT(id, field, n) \
 	hk_os_count((id), offsetof(struct hk_os_counters, field), (n))
 

@@ -216,16 +216,21 @@ void hk_os_fork_prepare(void)
 	 * child, whose waiters would spin for ever: finish it first. */
 	hk_os_init();
 	hk_os_lock();
+	hk_hugetlb_fork_prepare();
 }
 
 void hk_os_fork_parent(void)
 {
+	hk_hugetlb_fork_parent();
 	hk_os_unlock();
 }
 
 void hk_os_fork_child(void)
 {
-	/* The forking thread held it, and is the child's only thread. */
+	/* The forking thread held the lock, and is the child's only
+	 * thread: the tables are ours to change before it is released. */
+	hk_os_batch_fork_child();
+	hk_hugetlb_fork_child();
 	hk_os_unlock();
 }
 

@@ -140,11 +140,20 @@ struct hk_os_counters {
 	uint64_t demotions;	/* times this backend was demoted from */
 	uint64_t chunks;	/* chunks handed out by hk_os_chunk_alloc */
 	uint64_t cache_hits;	/* of which reused from the chunk cache */
+	uint64_t fork_moved;	/* hugetlb bytes a fork child moved onto
+				 * ordinary pages (os-hugefork.c) */
+	uint64_t fork_left;	/* hugetlb bytes a fork child left shared:
+				 * no memory for the copy */
+	uint64_t fork_waits;	/* forks whose parent waited for the child's
+				 * move: the pool could not give the copies */
 };
 /* id HK_BACKEND_AUTO gives the sum over all backends. */
 void hk_os_counters(enum hk_backend_id id, struct hk_os_counters *out);
 
-/* Take and release the layer's locks around fork (pthread_atfork). */
+/* Take and release the layer's locks around fork (pthread_atfork).  The
+ * child's handler also moves the hugetlb chunks in use onto ordinary
+ * pages before the program runs on (os-hugefork.c says why): it must run
+ * before any handler or code of the program's in the child. */
 void hk_os_fork_prepare(void);
 void hk_os_fork_parent(void);
 void hk_os_fork_child(void);

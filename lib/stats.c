@@ -104,6 +104,12 @@ static void hk_stats_os(void)
 	       (unsigned long long)c.bytes, (unsigned long long)c.released,
 	       (unsigned long long)c.purges, (unsigned long long)c.purged,
 	       (unsigned long long)c.failures, (unsigned long long)c.demotions);
+	hk_os_counters(HK_BACKEND_HUGETLB, &c);
+	if (c.fork_moved || c.fork_left || c.fork_waits)
+		hk_out(hk_stats_fd, "hakmem: fork: hugetlb bytes moved to ordinary pages %llu, "
+		       "left shared %llu; waits for a child %llu\n",
+		       (unsigned long long)c.fork_moved, (unsigned long long)c.fork_left,
+		       (unsigned long long)c.fork_waits);
 	hk_dense_counters(&d);
 	if (d.probes)
 		hk_out(hk_stats_fd, "hakmem: dense: probes %llu, sampled %llu (dense %llu); "

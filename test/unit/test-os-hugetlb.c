@@ -7,6 +7,7 @@
  * demote once, at run time, and go on serving chunks. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/wait.h>
 
 #include "os.h"
@@ -60,11 +61,24 @@ static void check_vtable(void)
 	       "hugetlb: release gives them back");
 }
 
-/* 2 lazy chunks, POOL hugetlb chunks, then the pool is empty. */
+static void *p[POOL + 6];
+
+static bool os_test_filled(const void *q, size_t len, unsigned char v)
+{
+	const unsigned char *c = q;
+
+	for (size_t i = 0; i < len; i++)
+		if (c[i] != v)
+			return false;
+	return true;
+}
+
+/* 2 lazy chunks, POOL / 2 hugetlb chunks: the other half of the pool
+ * stays free for the copies a fork would need (os-hugefork.c), and the
+ * backend demotes when it would take more. */
 static void check_demotion(void)
 {
 	struct hk_os_counters c;
-	void *p[POOL + 6];
 	bool fresh, ok = true;
 
 	setenv("HAKMEM_BACKEND", "hugetlb", 1);
@@ -79,12 +93,48 @@ static void check_demotion(void)
 			memset(p[i], i, HK_CHUNK_SIZE);
 	}
 	hk_os_counters(HK_BACKEND_HUGETLB, &c);
-	tap_ok(ok && c.demotions == 1 && c.chunks == POOL + 2,
+	tap_ok(ok && c.demotions == 1 && c.chunks == POOL / 2 + 2,
 	       "%d chunks served; hugetlb demoted once (%llu) after %llu chunks, now %s",
 	       POOL + 6, (unsigned long long)c.demotions, (unsigned long long)c.chunks,
 	       hk_os_current()->name);
-	tap_ok(read_long(POOL_DIR "free_hugepages") == 0 && hk_os_current()->id != HK_BACKEND_HUGETLB,
-	       "pool empty, backend now %s", hk_os_current()->name);
+	tap_ok(read_long(POOL_DIR "free_hugepages") == POOL / 2 &&
+	       hk_os_current()->id != HK_BACKEND_HUGETLB,
+	       "half the pool left free for a fork's copies (%ld), backend now %s",
+	       read_long(POOL_DIR "free_hugepages"), hk_os_current()->name);
+}
+
+/* A fork child finds its hugetlb chunks moved onto ordinary pages (and
+ * counted), their contents intact, and may write them; the parent's
+ * writes right after the fork take no page from it. */
+static void check_fork(void)
+{
+	struct hk_os_counters c;
+	int status = 0, bad = 0;
+	pid_t pid;
+
+	/* As lib/init.c registers them in the library. */
+	pthread_atfork(hk_os_fork_prepare, hk_os_fork_parent, hk_os_fork_child);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char kb[64] = "";
+
+		hk_os_counters(HK_BACKEND_HUGETLB, &c);
+		for (int i = 0; i < POOL + 6; i++) {
+			bad += !os_test_filled(p[i], HK_CHUNK_SIZE, (unsigned char)i);
+			memset(p[i], i + 1, HK_CHUNK_SIZE);
+			bad += !os_test_filled(p[i], HK_CHUNK_SIZE, (unsigned char)(i + 1));
+		}
+		os_test_smaps(p[2], "KernelPageSize:", kb, sizeof(kb));
+		_exit(bad ? 3 : c.fork_moved != (POOL / 2) * HK_CHUNK_SIZE ? 4 :
+		      !strstr(kb, " 4 kB") ? 5 : 0);
+	}
+	for (int i = 0; i < POOL + 6; i++)
+		memset(p[i], 0x5a, HK_CHUNK_SIZE);
+	waitpid(pid, &status, 0);
+	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "fork child: %d hugetlb chunks moved onto 4 KiB pages, contents intact "
+	       "(status %#x: 3 contents, 4 count, 5 page size)", POOL / 2, status);
 }
 
 int main(void)
@@ -105,16 +155,17 @@ int main(void)
 		write_long(POOL_DIR "nr_hugepages", saved);
 		tap_skip_all("pool has %ld free pages, not %d (in use or fragmented)", got, POOL);
 	}
-	tap_plan(6);
+	tap_plan(7);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		check_vtable();
 		check_demotion();
-		exit(tap_failed || tap_n != 5);
+		check_fork();
+		exit(tap_failed || tap_n != 6);
 	}
 	waitpid(pid, &status, 0);
-	tap_n += 5;
+	tap_n += 6;
 	write_long(POOL_DIR "nr_hugepages", saved);
 	tap_ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
 	       read_long(POOL_DIR "nr_hugepages") == saved,
