@@ -51,15 +51,38 @@
 #define HK_HMAP_WORDS (((size_t)1 << HK_HMAP_LEAF_BITS) / 64)
 #define HK_HMAP_RUN 16		/* chunks copied at once: 32 MiB */
 
-static uint64_t *hk_hmap_top[(size_t)1 << HK_HMAP_TOP_BITS] HK_BSS_LAST;
-static size_t hk_hmap_bytes;	/* marked bytes: 0 = no hugetlb memory */
+#define HK_HMAP_TOP_BYTES (((size_t)1 << HK_HMAP_TOP_BITS) * sizeof(uint64_t *))
+
+/* The top table, mapped at the first mark: 16 KiB that only the hugetlb
+ * backend uses, kept out of the library's .bss, whose layout start-up's
+ * page count depends on (test/api/test-faults).  In .data, beside the
+ * count, since both are read at every chunk free. */
+static uint64_t **hk_hmap_top __attribute__((section(".data")));
+/* Marked bytes: 0 = no hugetlb memory.  Read at every chunk free, so it
+ * lives on .data's page, which start-up touches anyway, not on a .bss
+ * page of its own (test/api/test-faults counts them). */
+static size_t hk_hmap_bytes __attribute__((section(".data")));
 
 static uint64_t *hk_hmap_leaf(uintptr_t r, bool make)
 {
-	uint64_t **slot = &hk_hmap_top[r >> HK_HMAP_LEAF_BITS];
-	uint64_t *leaf = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *seen = NULL;
+	uint64_t **top = __atomic_load_n(&hk_hmap_top, __ATOMIC_ACQUIRE), **slot;
+	uint64_t *leaf, *seen = NULL;
 	void *p;
 
+	if (!top) {
+		uint64_t **none = NULL;
+
+		if (!make || hk_os_sys_map(HK_HMAP_TOP_BYTES, hk_os_page, 0, &p))
+			return NULL;
+		top = p;
+		if (!__atomic_compare_exchange_n(&hk_hmap_top, &none, top, false,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			hk_os_sys_unmap(p, HK_HMAP_TOP_BYTES);
+			top = none;
+		}
+	}
+	slot = &top[r >> HK_HMAP_LEAF_BITS];
+	leaf = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
 	if (leaf || !make)
 		return leaf;
 	if (hk_os_sys_map(HK_HMAP_WORDS * 8, hk_os_page, 0, &p))
@@ -265,7 +288,7 @@ void hk_hugetlb_fork_child(void)
 		hk_hugefork_wake();
 		return;
 	}
-	for (size_t t = 0; t < (size_t)1 << HK_HMAP_TOP_BITS; t++) {
+	for (size_t t = 0; hk_hmap_top && t < (size_t)1 << HK_HMAP_TOP_BITS; t++) {
 		uint64_t *leaf = hk_hmap_top[t];
 		uintptr_t base = (uintptr_t)t << HK_HMAP_LEAF_BITS;
 
