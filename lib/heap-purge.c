@@ -94,6 +94,7 @@ size_t hk_heap_trim_all(void)
 	pthread_mutex_lock(&hk_abandoned_lock);
 	total += hk_heap_purge_abandoned(true);
 	pthread_mutex_unlock(&hk_abandoned_lock);
+	total += hk_heap_late_trim();
 	total += hk_large_trim(true);
 	/* Last: the superslabs released above sit in the OS layer's cache. */
 	return total + hk_os_chunk_trim();

@@ -684,7 +684,7 @@ static struct hk_slab *hk_heap_slab_more(struct hk_heap *h, unsigned cls)
 
 /* ---- malloc's slow path -------------------------------------------- */
 
-static struct hk_heap *hk_heap_new(void)
+struct hk_heap *hk_heap_get(void)
 {
 	struct hk_heap *h;
 
@@ -711,6 +711,13 @@ static struct hk_heap *hk_heap_new(void)
 		__atomic_store_n(&hk_heap_nlive, hk_heap_nlive + 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&hk_heap_lock);
+	return h;
+}
+
+static struct hk_heap *hk_heap_new(void)
+{
+	struct hk_heap *h = hk_heap_get();
+
 	if (!h)
 		return NULL;
 	hk_tls_heap = h;
@@ -763,7 +770,7 @@ static void hk_heap_tick(struct hk_heap *h)
  * taken out of the ring and put back with a compare-and-swap each time
  * (hk_slab_try_full, hk_heap_unfull), and a heap whose slabs never get
  * blocks back still marks each full after two visits. */
-static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
+void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 {
 	struct hk_slab *s;
 
@@ -810,6 +817,8 @@ void *hk_heap_malloc_slow(size_t size)
 	if (size > HK_SMALL_MAX)
 		return hk_large_alloc(size, 0, false);
 	if (HK_UNLIKELY(h == &hk_heap_empty)) {
+		if (HK_UNLIKELY(hk_heap_late_now()))
+			return hk_heap_late_malloc(size);
 		h = hk_heap_new();
 		if (!h) {
 			errno = ENOMEM;
@@ -830,6 +839,11 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
+	/* The thread's own exit: what it allocates from now on, in the
+	 * key destructors that run after hakmem's, comes from the late
+	 * heap (heap-late.c), so that no heap outlives the thread. */
+	if (h == hk_tls_heap)
+		hk_heap_late_mark();
 	/* First: a block it pushes may bring a notice to h itself. */
 	hk_remote_flush(h);
 	h->hot = 1;
@@ -878,6 +892,7 @@ void hk_heap_abandon(struct hk_heap *h)
 
 void hk_heap_fork_prepare(void)
 {
+	hk_heap_late_fork_prepare();
 	pthread_mutex_lock(&hk_heap_lock);
 	pthread_mutex_lock(&hk_abandoned_lock);
 }
@@ -886,6 +901,7 @@ void hk_heap_fork_parent(void)
 {
 	pthread_mutex_unlock(&hk_abandoned_lock);
 	pthread_mutex_unlock(&hk_heap_lock);
+	hk_heap_late_fork_parent();
 }
 
 /* The slabs of h, whose owner the fork may have stopped in a malloc
@@ -910,14 +926,17 @@ void hk_heap_fork_child(void)
 
 	pthread_mutex_init(&hk_abandoned_lock, NULL);
 	pthread_mutex_init(&hk_heap_lock, NULL);
+	hk_heap_late_fork_child();
+	/* The late heap (heap-late.c) is whole, its lock held across the
+	 * fork, and stays: it has no thread, and no batches. */
 	for (h = hk_heap_all; h; h = h->next_all)
-		if (h->live && h != hk_tls_heap)
+		if (h->live && h != hk_tls_heap && h != hk_heap_late_heap)
 			hk_heap_fork_mend(h);
 	for (h = hk_heap_all; h; h = h->next_all)
-		if (h->live && h != hk_tls_heap)
+		if (h->live && h != hk_tls_heap && h != hk_heap_late_heap)
 			hk_remote_fork_recover(h);
 	for (h = hk_heap_all; h; h = h->next_all)
-		if (h->live && h != hk_tls_heap)
+		if (h->live && h != hk_tls_heap && h != hk_heap_late_heap)
 			hk_heap_abandon(h);
 	/* A thread the fork stopped while it passed a notice on held its
 	 * token or a guard for good.  With our own stack drained and every
