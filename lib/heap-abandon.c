@@ -157,9 +157,7 @@ static void hk_ss_unguard(struct hk_superslab *ss)
 
 void hk_heap_fork_unguard(const struct hk_heap *h)
 {
-	for (struct hk_superslab *ss = h->ss; ss; ss = ss->next)
-		hk_ss_unguard(ss);
-	for (struct hk_superslab *ss = hk_abandoned; ss; ss = ss->next)
+	for (struct hk_superslab *ss = h ? h->ss : hk_abandoned; ss; ss = ss->next)
 		hk_ss_unguard(ss);
 }
 

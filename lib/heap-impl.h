@@ -130,8 +130,8 @@ size_t hk_heap_purge_abandoned(bool force);
 /* The purge tick's share of the abandoned superslabs. */
 void hk_heap_tick_abandoned(void);
 /* Fork child, every stack of notices empty: no token nor guard is
- * held any more (the threads that held them are gone); h's superslabs
- * and the abandoned ones. */
+ * held any more (the threads that held them are gone), in h's
+ * superslabs (the abandoned ones if h is NULL). */
 void hk_heap_fork_unguard(const struct hk_heap *h);
 /* Thread exit: ss to the abandoned list (or freed if empty). */
 void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,

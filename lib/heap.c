@@ -939,14 +939,20 @@ void hk_heap_fork_child(void)
 		if (h->live && h != hk_tls_heap && h != hk_heap_late_heap)
 			hk_heap_abandon(h);
 	/* A thread the fork stopped while it passed a notice on held its
-	 * token or a guard for good.  With our own stack drained and every
+	 * token or a guard for good.  With the stacks of the heaps that
+	 * own superslabs now (ours and the late one) drained and every
 	 * other one emptied (the live heaps' drained by their abandon; a
 	 * pooled one holds at most what a stopped thread was passing on),
 	 * none is held. */
 	if (hk_tls_heap != &hk_heap_empty)
 		hk_heap_drain(hk_tls_heap);
+	if (hk_heap_late_heap)
+		hk_heap_drain(hk_heap_late_heap);
 	for (h = hk_heap_all; h; h = h->next_all)
-		if (h != hk_tls_heap)
+		if (h != hk_tls_heap && h != hk_heap_late_heap)
 			h->delayed = NULL;
 	hk_heap_fork_unguard(hk_tls_heap);
+	if (hk_heap_late_heap)
+		hk_heap_fork_unguard(hk_heap_late_heap);
+	hk_heap_fork_unguard(NULL);
 }

@@ -15,7 +15,7 @@
  *   - malloc and free at once;
  *   - malloc and hand the block to main, which frees it later;
  *   - malloc a small block and keep it (a leak of the program's own,
- *     LEAK bytes a thread).
+ *     LEAK bytes a thread); a C11 tss_create key.
  * THREADS threads, a few at a time, after WARMUP: the resident and the
  * mapped size may grow by at most PER_THREAD bytes a thread (glibc
  * keeps about 5-9 KiB; a live heap left per thread is over 100 KiB
@@ -24,22 +24,24 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <threads.h>
 #include <unistd.h>
 
 #include "../api/alloc-api.h"
 #include "rss.h"
 
 enum {
-	THREADS = 1000,
+	THREADS = 2000,
 	WARMUP = 100,
 	AT_ONCE = 4,
 	ROUNDS = PTHREAD_DESTRUCTOR_ITERATIONS,
 	LEAK = 32,
-	PER_THREAD = 16 << 10,
+	PER_THREAD = 4 << 10,
 	LIMIT = 120,		/* seconds, far beyond its need */
 };
 
-static pthread_key_t k_free, k_hand, k_keep;
+static pthread_key_t k_free, k_hand;
+static tss_t k_keep;		/* C11's keys are glibc's */
 
 /* Blocks handed to main, freed between batches of threads. */
 static pthread_mutex_t hand_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -83,7 +85,10 @@ static void d_hand(void *v)
 
 static void d_keep(void *v)
 {
-	uintptr_t r = next_round(k_keep, v);
+	uintptr_t r = (uintptr_t)v;
+
+	if (r < ROUNDS)
+		tss_set(k_keep, (void *)(r + 1));
 
 	/* The last round's block only: the program's own leak. */
 	if (r == ROUNDS)
@@ -100,7 +105,7 @@ static void *thread(void *arg)
 	ta.free(p);
 	pthread_setspecific(k_free, (void *)1);
 	pthread_setspecific(k_hand, (void *)1);
-	pthread_setspecific(k_keep, (void *)1);
+	tss_set(k_keep, (void *)1);
 	return NULL;
 }
 
@@ -132,7 +137,7 @@ int main(void)
 	ta.free(ta.malloc(16));
 	pthread_key_create(&k_free, d_free);
 	pthread_key_create(&k_hand, d_hand);
-	pthread_key_create(&k_keep, d_keep);
+	tss_create(&k_keep, d_keep);
 	tap_plan(3);
 	for (; n < THREADS; n += AT_ONCE) {
 		if (n == WARMUP) {
