@@ -12,6 +12,9 @@
  *   aborts with "invalid pointer" (and that a new slab there would hand
  *   out a second time).  The freeing thread is stopped between its
  *   push and its notice while the owner exits.
+ * - unmapped: the same stopped free, while the owner empties the rest
+ *   and exits and malloc_trim empties the superslab: the superslab must
+ *   stay mapped until the notice, which reads its header, is through.
  * - trim: blocks freed by other threads after their owner exited count
  *   when the abandoned superslabs are purged: malloc_trim gives their
  *   slabs and superslabs back.
@@ -141,6 +144,49 @@ static int late(void *arg)
 	return !wish || r.bad < 0 ? 3 : r.bad ? 1 : 0;
 }
 
+/* The owner frees every block but the full slab's, which main frees,
+ * before it exits. */
+static void *owner_frees(void *arg)
+{
+	fill(arg);
+	pthread_barrier_wait(&step);	/* filled */
+	pthread_barrier_wait(&step);	/* main pushed */
+	free_rest();
+	return NULL;
+}
+
+/* Main frees the full slab's last blocks and is stopped before the
+ * notice while the owner frees the rest and exits and malloc_trim
+ * empties the abandoned superslab: it must stay mapped until the notice
+ * is through (the notice reads its header), and go back after. */
+static int unmapped(void *arg)
+{
+	struct hk_superslab *ss;
+	pthread_t t;
+	int kept, wish;
+
+	(void)arg;
+	pthread_barrier_init(&step, NULL, 2);
+	pthread_create(&t, NULL, owner_frees, NULL);
+	pthread_barrier_wait(&step);
+	if (!(full->used & HK_SLAB_FULL))
+		return 3;
+	ss = hk_ss_of(full);
+	wish = push_full();
+	pthread_barrier_wait(&step);
+	pthread_join(t, NULL);
+	hk_malloc_trim(0);
+	kept = (hk_segmap_get(ss) & HK_SEG_SS) != 0;
+	if (wish)
+		hk_heap_notify(ss, full);
+	hk_malloc_trim(0);
+	if (!wish)
+		return 3;
+	if (!kept)
+		return 1;
+	return hk_segmap_get(ss) & HK_SEG_SS ? 2 : 0;
+}
+
 /* Superslabs mapped now. */
 static uint64_t ss_live(void)
 {
@@ -179,13 +225,20 @@ int main(void)
 {
 	struct hk_child c;
 
-	tap_plan(2);
+	tap_plan(3);
 	hk_child(late, NULL, 30, &c);
 	if (c.code == 3 && !c.sig)
 		tap_skip("the setup did not take (first slab not full, or not reclaimed by the next thread)");
 	else
 		tap_ok(!c.sig && c.code == 0,
 		       "a late notice of a slab released at its owner's exit does not bring it back to the next thread on the owner's heap (signal %d, status %d: %s)",
+		       c.sig, c.code, c.line);
+	hk_child(unmapped, NULL, 30, &c);
+	if (c.code == 3 && !c.sig)
+		tap_skip("the setup did not take (first slab not full)");
+	else
+		tap_ok(!c.sig && c.code == 0,
+		       "a superslab emptied while a notice of one of its slabs is on its way stays mapped until the notice is through, and goes back after (signal %d, status %d: 1 gone too early, 2 kept for good) %s",
 		       c.sig, c.code, c.line);
 	hk_child(trim, NULL, 30, &c);
 	tap_ok(!c.sig && c.code == 0,
