@@ -7,9 +7,12 @@
  * freers check each block's content, free most at once, and keep some
  * alive for a while, reallocating them (growing or shrinking, content
  * checked) before they free them: live blocks whose owner left, in
- * superslabs that the next wave reclaims.  At the end every thread is
- * joined, malloc_trim(0) runs, and the resident size must be back near
- * where it started.
+ * superslabs that the next wave reclaims.  A last wave's owners exit
+ * before any of their blocks (some 20 MiB) is freed, by the freers;
+ * then every thread is joined, malloc_trim(0) runs, and the resident
+ * size must be back within KEPT MiB of where the run began (hakmem kept
+ * 9-17 MiB more before it counted the frees that came after an owner's
+ * exit; glibc keeps most of the 20 MiB: a TODO there).
  *
  * The race is one of timing: each run is a child with a time bound,
  * and RUNS of them (HK_OWNER_EXIT_RUNS overrides, for a long soak by
@@ -35,7 +38,8 @@ enum {
 	QLEN = 256,		/* queue entries per freer */
 	RUNS = 32,
 	RUN_LIMIT = 30,		/* seconds per run, far beyond its need */
-	RSS_LIMIT = 48,		/* MiB after malloc_trim(0) */
+	LAST = 8000,		/* blocks per owner of the last wave */
+	KEPT = 4,		/* MiB kept after malloc_trim(0), at most */
 };
 
 struct item {
@@ -53,6 +57,8 @@ struct queue {
 };
 
 static struct queue queues[FREERS];
+/* The last wave's blocks, freed only after their owners exited. */
+static struct item last[WAVE][LAST];
 static int bad;		/* blocks found wrong (atomic) */
 
 static const size_t sizes[] = { 16, 24, 32, 48, 64, 80, 112, 128, 176, 256,
@@ -127,6 +133,28 @@ static void *owner(void *arg)
 	return NULL;	/* at once: frees of its blocks still arrive */
 }
 
+/* An owner of the last wave: its blocks wait in last[] for main to hand
+ * them to the freers once it exited. */
+static void *last_owner(void *arg)
+{
+	uintptr_t t = (uintptr_t)arg;
+
+	for (unsigned i = 0; i < LAST; i++) {
+		struct item *it = &last[t][i];
+
+		it->seed = (WAVES * WAVE + t) * LAST + i;
+		it->n = pick(t + i % 3 * 5 + (it->seed * 2654435761u >> 7 & 7) * 256);
+		it->p = ta.malloc(it->n);
+		if (!it->p) {
+			__atomic_fetch_add(&bad, 1, __ATOMIC_RELAXED);
+			it->n = 0;	/* checked and freed as such */
+			continue;
+		}
+		ta_fill(it->p, it->n, it->seed);
+	}
+	return NULL;
+}
+
 /* A held block moved by realloc: its first bytes must come along. */
 static void move(struct item *it, uintptr_t r)
 {
@@ -185,11 +213,18 @@ static void *freer(void *arg)
 }
 
 /* One run, in a child: its exit status says how it went (0 good, 1
- * bad blocks, 2 no threads, 3 resident too large). */
+ * bad blocks, 2 no threads, 3 resident too large).  The last wave's
+ * blocks, some 20 MiB, are all freed by other threads after their owners
+ * exited: malloc_trim(0) must give back what they held (a slab counts
+ * its blocks freed after the owner left), so that the resident size
+ * ends within KEPT MiB of where the run began. */
 static int run(void)
 {
 	pthread_t f[FREERS], o[WAVE];
-	size_t rss;
+	size_t rss, rss0;
+
+	memset(last, 0, sizeof(last));	/* resident from the start */
+	rss0 = rss_bytes();
 
 	for (int i = 0; i < FREERS; i++) {
 		pthread_mutex_init(&queues[i].lock, NULL);
@@ -205,6 +240,15 @@ static int run(void)
 		for (int t = 0; t < WAVE; t++)
 			pthread_join(o[t], NULL);
 	}
+	for (uintptr_t t = 0; t < WAVE; t++)
+		if (pthread_create(&o[t], NULL, last_owner, (void *)t))
+			return 2;
+	for (int t = 0; t < WAVE; t++)
+		pthread_join(o[t], NULL);
+	for (int t = 0; t < WAVE; t++)
+		for (unsigned i = 0; i < LAST; i += 16)
+			put(&queues[(t + i / 16) % FREERS], &last[t][i],
+			    LAST - i < 16 ? LAST - i : 16);
 	for (int i = 0; i < FREERS; i++) {
 		pthread_mutex_lock(&queues[i].lock);
 		queues[i].done = 1;
@@ -217,8 +261,10 @@ static int run(void)
 		return 1;
 	ta.malloc_trim(0);
 	rss = rss_bytes();
-	if (rss > RSS_LIMIT * MiB) {
-		printf("# resident %zu KiB after malloc_trim(0)\n", rss >> 10);
+	if (rss > rss0 + KEPT * MiB) {
+		printf("# resident %zu KiB after malloc_trim(0), %zu KiB at the start\n",
+		       rss >> 10, rss0 >> 10);
+		fflush(stdout);
 		return 3;
 	}
 	return 0;
@@ -261,7 +307,10 @@ int main(void)
 	       runs, died);
 	tap_ok(!wrong, "every block intact when freed or moved (%d runs found a bad one)", wrong);
 	tap_ok(!hung, "no run hangs (%d did)", hung);
-	tap_ok(!big, "resident size after malloc_trim(0) within %d MiB (%d runs above)",
-	       RSS_LIMIT, big);
+	/* glibc's malloc_trim leaves most of the last wave's 20 MiB resident
+	 * (its arenas of exited threads). */
+	ok_unless_glibc(!big, "glibc keeps the freed blocks of exited threads' arenas resident",
+			"resident size after malloc_trim(0) within %d MiB of the start (%d runs above)",
+			KEPT, big);
 	return tap_done();
 }
