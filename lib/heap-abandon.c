@@ -93,11 +93,12 @@ static bool hk_heap_purge_orphan(struct hk_superslab *ss, bool force,
 	bool idle = false;
 
 	for (unsigned i = 1; i < HK_SLICES; i++) {
-		struct hk_slab *s = &ss->slabs[i];
+		/* No owner: only a reclaim could change used or take the
+		 * remote frees in, and it holds the lock too.  Blocks freed
+		 * since the owner left count: a slab they emptied goes. */
+		struct hk_slab *s = hk_ss_slab_collect(ss, i, now);
 
-		/* No owner: only a reclaim could change used, and it holds
-		 * the lock too. */
-		if (ss->slab_of[i] != i || hk_slab_used(s) != 0)
+		if (!s || hk_slab_used(s) != 0)
 			continue;
 		if (force || hk_purge_due(s->idle_since, now))
 			hk_superslab_slab_free(ss, s, now);
@@ -122,7 +123,9 @@ size_t hk_heap_purge_abandoned(bool force)
 	for (ss = hk_abandoned; ss; ss = next) {
 		next = ss->next;
 		work |= hk_heap_purge_orphan(ss, force, now, &total);
-		if (ss->nslabs == 0) {
+		/* A notice of one of its slabs may still be on its way. */
+		work |= ss->nslabs == 0 && !hk_ss_quiet(ss);
+		if (ss->nslabs == 0 && hk_ss_quiet(ss)) {
 			hk_ss_unlink(&hk_abandoned, ss);
 			hk_superslab_free(ss);
 			total += HK_SS_SIZE;
@@ -140,6 +143,22 @@ void hk_heap_tick_abandoned(void)
 		return;
 	hk_heap_purge_abandoned(false);
 	pthread_mutex_unlock(&hk_abandoned_lock);
+}
+
+/* ---- fork ---------------------------------------------------------- */
+
+static void hk_ss_unguard(struct hk_superslab *ss)
+{
+	for (unsigned i = 1; i < HK_SLICES; i++) {
+		ss->slabs[i].in_delayed = 0;
+		ss->slabs[i].notifying = 0;
+	}
+}
+
+void hk_heap_fork_unguard(const struct hk_heap *h)
+{
+	for (struct hk_superslab *ss = h ? h->ss : hk_abandoned; ss; ss = ss->next)
+		hk_ss_unguard(ss);
 }
 
 /* ---- thread exit --------------------------------------------------- */
@@ -187,7 +206,9 @@ void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 			s->idle_since = now;	/* the orphan purge's clock */
 	}
 	hk_ss_room(ss);
-	if (ss->nslabs == 0) {
+	/* Empty but a notice of one of its slabs on its way: the purge of
+	 * the abandoned list frees it once quiet. */
+	if (ss->nslabs == 0 && hk_ss_quiet(ss)) {
 		hk_superslab_free(ss);
 		return;
 	}
@@ -196,7 +217,9 @@ void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 		hk_superslab_purge(ss, true, now);
 	pthread_mutex_lock(&hk_abandoned_lock);
 	hk_ss_push(&hk_abandoned, ss);
-	__atomic_store_n(&ss->owner, NULL, __ATOMIC_RELEASE);
+	/* seq_cst: the pushers of notices read it again after their push,
+	 * and h drains last (hk_heap_abandon). */
+	__atomic_store_n(&ss->owner, NULL, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&hk_abandoned_work, true, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&hk_abandoned_lock);
 }

@@ -71,6 +71,11 @@ void hk_heap_drop_ss(struct hk_heap *h, struct hk_superslab *ss);
 /* Take over an abandoned superslab: sort its slabs into our lists. */
 void hk_heap_adopt(struct hk_heap *h, struct hk_superslab *ss);
 
+/* A heap for a thread (from the pool, or new), live. */
+struct hk_heap *hk_heap_get(void);
+/* A block of class cls from h (malloc's slow path). */
+void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls);
+
 /* Point the direct[] entries of the sizes class c serves at s. */
 void hk_heap_set_direct(struct hk_heap *h, unsigned c, struct hk_slab *s);
 
@@ -86,6 +91,23 @@ void hk_heap_lend_end(struct hk_heap *h, unsigned cls);
 /* s leaves its class list: no direct[] entry of another class may name
  * it any longer. */
 void hk_heap_lend_drop(struct hk_heap *h, const struct hk_slab *s);
+
+/* heap-late.c */
+
+/* The heap of the mallocs made after their thread's heap was abandoned
+ * (NULL until the first). */
+extern struct hk_heap *hk_heap_late_heap;
+/* The calling thread's heap is abandoned: its mallocs go to the late
+ * heap from now on. */
+void hk_heap_late_mark(void);
+bool hk_heap_late_now(void);
+/* A small block from the late heap, under its lock. */
+void *hk_heap_late_malloc(size_t size);
+/* malloc_trim's share: what the late heap keeps, if not in use. */
+size_t hk_heap_late_trim(void);
+void hk_heap_late_fork_prepare(void);
+void hk_heap_late_fork_parent(void);
+void hk_heap_late_fork_child(void);
 
 /* heap-purge.c */
 
@@ -107,6 +129,10 @@ bool hk_heap_abandoned_any(void);
 size_t hk_heap_purge_abandoned(bool force);
 /* The purge tick's share of the abandoned superslabs. */
 void hk_heap_tick_abandoned(void);
+/* Fork child, every stack of notices empty: no token nor guard is
+ * held any more (the threads that held them are gone), in h's
+ * superslabs (the abandoned ones if h is NULL). */
+void hk_heap_fork_unguard(const struct hk_heap *h);
 /* Thread exit: ss to the abandoned list (or freed if empty). */
 void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 			uint64_t now);

@@ -64,7 +64,8 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 	for (ss = h->ss; ss; ss = next) {
 		next = ss->next;
 		if (ss->nslabs == 0 && h->nss > 1 &&
-		    (force || hk_purge_due(ss->empty_since, now))) {
+		    (force || hk_purge_due(ss->empty_since, now)) &&
+		    hk_ss_quiet(ss)) {
 			hk_heap_drop_ss(h, ss);
 			hk_superslab_free(ss);
 			total += HK_SS_SIZE;
@@ -93,6 +94,7 @@ size_t hk_heap_trim_all(void)
 	pthread_mutex_lock(&hk_abandoned_lock);
 	total += hk_heap_purge_abandoned(true);
 	pthread_mutex_unlock(&hk_abandoned_lock);
+	total += hk_heap_late_trim();
 	total += hk_large_trim(true);
 	/* Last: the superslabs released above sit in the OS layer's cache. */
 	return total + hk_os_chunk_trim();

@@ -222,33 +222,133 @@ static void hk_ss_to_tail(struct hk_heap *h, struct hk_superslab *ss)
 
 /* ---- notices from other threads ------------------------------------ */
 
-void hk_heap_notify(struct hk_superslab *ss, struct hk_slab *s)
-{
-	struct hk_heap *h = __atomic_load_n(&ss->owner, __ATOMIC_ACQUIRE);
-	uint8_t no = 0;
-	struct hk_slab *top;
+/* A notice is the slab's descriptor on its owner heap's stack, pushed
+ * by the thread whose remote free took the owner's wish (bit 0 of
+ * remote).  It must reach the heap that owns the superslab when it
+ * arrives, whatever happened since the free: the owner may have exited
+ * (its heap pooled, then reused by another thread), the superslab may
+ * have been reclaimed by another heap, or the slab released.  Three
+ * rules hold that whole class of orderings:
+ *
+ * - The token (in_delayed) is held by whoever holds the notice: on a
+ *   stack, or in the hands of a thread passing it on.  One notice per
+ *   slab at a time; a second free that wants one finds the token taken
+ *   and leaves it to the first, whose delivery the owner reads after
+ *   both frees (it clears the token before it looks at the slab).
+ * - A notice goes to ss->owner as read when it is passed on, and the
+ *   thread that pushed it reads owner again after the push: if the heap
+ *   gave the superslab up meanwhile, its last drain may have run before
+ *   the push, so the pusher takes that heap's stack over and passes
+ *   every notice there on again (hk_notice_deliver).  A heap that
+ *   abandons drains after its superslabs' owner went NULL (seq_cst both
+ *   sides: either its drain sees the push, or the pusher sees the new
+ *   owner).  A pooled heap's stack is therefore empty but for moments.
+ * - What a notice names is checked when the owner takes it: a slab of
+ *   its superslab (slab_of), marked full.  A released descriptor is not
+ *   full (hk_superslab_slab_free), so a late notice of one is dropped,
+ *   never put back on a list.
+ *
+ * No thread touches a superslab's header after it went back to the OS:
+ * the token or a guard (notifying, taken before the push, slab.c) is
+ * held across every step, and a superslab is freed only when quiet. */
 
-	if (!h || !__atomic_compare_exchange_n(&s->in_delayed, &no, 1, false,
-					       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return;
-	top = __atomic_load_n(&h->delayed, __ATOMIC_RELAXED);
+bool hk_ss_quiet(struct hk_superslab *ss)
+{
+	for (unsigned i = 1; i < HK_SLICES; i++)
+		if (__atomic_load_n(&ss->slabs[i].in_delayed, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&ss->slabs[i].notifying, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
+}
+
+static void hk_notice_push(struct hk_heap *h, struct hk_slab *s)
+{
+	struct hk_slab *top = __atomic_load_n(&h->delayed, __ATOMIC_RELAXED);
+
 	do
 		s->delayed_next = top;
 	while (!__atomic_compare_exchange_n(&h->delayed, &top, s, true,
-					    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
 }
 
+/* Pass on the notice of s, whose token the caller holds, under a guard
+ * on s (notifying) that the caller holds too: to the owner of its
+ * superslab, or nowhere if none (an abandoned superslab's slabs are
+ * sorted again when reclaimed).  The notices of a heap that gave the
+ * superslab up between the read of owner and the push are taken over
+ * and passed on in turn, each under a guard of its own. */
+static void hk_notice_deliver(struct hk_slab *s)
+{
+	struct hk_slab *more = NULL;
+	bool own_guard = false;
+
+	for (;;) {
+		struct hk_superslab *ss = hk_ss_of(s);
+		struct hk_heap *h = __atomic_load_n(&ss->owner, __ATOMIC_SEQ_CST);
+
+		if (!h) {
+			__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
+		} else {
+			hk_notice_push(h, s);
+			if (__atomic_load_n(&ss->owner, __ATOMIC_SEQ_CST) != h) {
+				struct hk_slab *l = __atomic_exchange_n(&h->delayed, NULL,
+									__ATOMIC_SEQ_CST);
+				struct hk_slab *t = l;
+
+				while (t && t->delayed_next)
+					t = t->delayed_next;
+				if (t) {
+					t->delayed_next = more;
+					more = l;
+				}
+			}
+		}
+		if (own_guard)
+			__atomic_fetch_sub(&s->notifying, 1, __ATOMIC_RELEASE);
+		if (!more)
+			return;
+		s = more;
+		more = s->delayed_next;
+		/* Its token keeps its superslab mapped until the guard is on. */
+		__atomic_fetch_add(&s->notifying, 1, __ATOMIC_SEQ_CST);
+		own_guard = true;
+	}
+}
+
+void hk_heap_notify(struct hk_superslab *ss, struct hk_slab *s)
+{
+	uint8_t no = 0;
+
+	(void)ss;
+	/* The push read the wish of a marking made after its owner took
+	 * the superslab (hk_slab_try_full): that owner is seen below. */
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_compare_exchange_n(&s->in_delayed, &no, 1, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		hk_notice_deliver(s);
+	__atomic_fetch_sub(&s->notifying, 1, __ATOMIC_RELEASE);
+}
+
+/* Take the notices: a full slab of ours goes back on its list; a notice
+ * of a superslab that is no longer ours is passed on to its owner. */
 static void hk_heap_drain(struct hk_heap *h)
 {
-	struct hk_slab *s = __atomic_exchange_n(&h->delayed, NULL, __ATOMIC_ACQUIRE);
+	struct hk_slab *s = __atomic_exchange_n(&h->delayed, NULL, __ATOMIC_SEQ_CST);
 
 	while (s) {
 		struct hk_slab *n = s->delayed_next;
+		struct hk_superslab *ss = hk_ss_of(s);
 
-		__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
-		/* A notice can outlive the slab's stay in this heap. */
-		if (hk_ss_of(s)->owner == h && (s->used & HK_SLAB_FULL))
-			hk_heap_unfull(h, s);
+		if (__atomic_load_n(&ss->owner, __ATOMIC_SEQ_CST) == h) {
+			__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
+			if (ss->slab_of[s->slice] == s->slice &&
+			    (s->used & HK_SLAB_FULL))
+				hk_heap_unfull(h, s);
+		} else {
+			__atomic_fetch_add(&s->notifying, 1, __ATOMIC_SEQ_CST);
+			hk_notice_deliver(s);
+			__atomic_fetch_sub(&s->notifying, 1, __ATOMIC_RELEASE);
+		}
 		s = n;
 	}
 }
@@ -584,7 +684,7 @@ static struct hk_slab *hk_heap_slab_more(struct hk_heap *h, unsigned cls)
 
 /* ---- malloc's slow path -------------------------------------------- */
 
-static struct hk_heap *hk_heap_new(void)
+struct hk_heap *hk_heap_get(void)
 {
 	struct hk_heap *h;
 
@@ -611,6 +711,13 @@ static struct hk_heap *hk_heap_new(void)
 		__atomic_store_n(&hk_heap_nlive, hk_heap_nlive + 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&hk_heap_lock);
+	return h;
+}
+
+static struct hk_heap *hk_heap_new(void)
+{
+	struct hk_heap *h = hk_heap_get();
+
 	if (!h)
 		return NULL;
 	hk_tls_heap = h;
@@ -663,7 +770,7 @@ static void hk_heap_tick(struct hk_heap *h)
  * taken out of the ring and put back with a compare-and-swap each time
  * (hk_slab_try_full, hk_heap_unfull), and a heap whose slabs never get
  * blocks back still marks each full after two visits. */
-static void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
+void *hk_heap_alloc_class(struct hk_heap *h, unsigned cls)
 {
 	struct hk_slab *s;
 
@@ -710,6 +817,8 @@ void *hk_heap_malloc_slow(size_t size)
 	if (size > HK_SMALL_MAX)
 		return hk_large_alloc(size, 0, false);
 	if (HK_UNLIKELY(h == &hk_heap_empty)) {
+		if (HK_UNLIKELY(hk_heap_late_now()))
+			return hk_heap_late_malloc(size);
 		h = hk_heap_new();
 		if (!h) {
 			errno = ENOMEM;
@@ -730,6 +839,11 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
+	/* The thread's own exit: what it allocates from now on, in the
+	 * key destructors that run after hakmem's, comes from the late
+	 * heap (heap-late.c), so that no heap outlives the thread. */
+	if (h == hk_tls_heap)
+		hk_heap_late_mark();
 	/* First: a block it pushes may bring a notice to h itself. */
 	hk_remote_flush(h);
 	h->hot = 1;
@@ -757,6 +871,10 @@ void hk_heap_abandon(struct hk_heap *h)
 	h->ss = NULL;
 	h->ss_tail = NULL;
 	h->nss = 0;
+	/* Last: the notices that came after the first drain, pushed by
+	 * threads that read owner before the superslabs left (see the
+	 * notices above). */
+	hk_heap_drain(h);
 	h->dirty = false;
 	for (unsigned c = 0; c < HK_NCLASS; c++)
 		hk_heap_set_cur(h, c, &hk_slab_empty);
@@ -774,6 +892,7 @@ void hk_heap_abandon(struct hk_heap *h)
 
 void hk_heap_fork_prepare(void)
 {
+	hk_heap_late_fork_prepare();
 	pthread_mutex_lock(&hk_heap_lock);
 	pthread_mutex_lock(&hk_abandoned_lock);
 }
@@ -782,6 +901,7 @@ void hk_heap_fork_parent(void)
 {
 	pthread_mutex_unlock(&hk_abandoned_lock);
 	pthread_mutex_unlock(&hk_heap_lock);
+	hk_heap_late_fork_parent();
 }
 
 /* The slabs of h, whose owner the fork may have stopped in a malloc
@@ -806,13 +926,33 @@ void hk_heap_fork_child(void)
 
 	pthread_mutex_init(&hk_abandoned_lock, NULL);
 	pthread_mutex_init(&hk_heap_lock, NULL);
+	hk_heap_late_fork_child();
+	/* The late heap (heap-late.c) is whole, its lock held across the
+	 * fork, and stays: it has no thread, and no batches. */
 	for (h = hk_heap_all; h; h = h->next_all)
-		if (h->live && h != hk_tls_heap)
+		if (h->live && h != hk_tls_heap && h != hk_heap_late_heap)
 			hk_heap_fork_mend(h);
 	for (h = hk_heap_all; h; h = h->next_all)
-		if (h->live && h != hk_tls_heap)
+		if (h->live && h != hk_tls_heap && h != hk_heap_late_heap)
 			hk_remote_fork_recover(h);
 	for (h = hk_heap_all; h; h = h->next_all)
-		if (h->live && h != hk_tls_heap)
+		if (h->live && h != hk_tls_heap && h != hk_heap_late_heap)
 			hk_heap_abandon(h);
+	/* A thread the fork stopped while it passed a notice on held its
+	 * token or a guard for good.  With the stacks of the heaps that
+	 * own superslabs now (ours and the late one) drained and every
+	 * other one emptied (the live heaps' drained by their abandon; a
+	 * pooled one holds at most what a stopped thread was passing on),
+	 * none is held. */
+	if (hk_tls_heap != &hk_heap_empty)
+		hk_heap_drain(hk_tls_heap);
+	if (hk_heap_late_heap)
+		hk_heap_drain(hk_heap_late_heap);
+	for (h = hk_heap_all; h; h = h->next_all)
+		if (h != hk_tls_heap && h != hk_heap_late_heap)
+			h->delayed = NULL;
+	hk_heap_fork_unguard(hk_tls_heap);
+	if (hk_heap_late_heap)
+		hk_heap_fork_unguard(hk_heap_late_heap);
+	hk_heap_fork_unguard(NULL);
 }

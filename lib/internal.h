@@ -83,11 +83,17 @@ struct __attribute__((aligned(128))) hk_slab {
 	uint64_t idle_since;
 	uint8_t slice;			/* first slice */
 	uint8_t span;			/* slices */
-	uint8_t in_delayed;		/* on some heap's notice stack (atomic) */
+	/* The notice token: set while a notice of this slab is on some
+	 * heap's stack or on its way to one (atomic, heap.c). */
+	uint8_t in_delayed;
 	uint8_t in_idle;		/* on its owner heap's idle list */
 	/* As its class's head, it keeps its free list when it empties
 	 * having handed out this many blocks or fewer (heap.c). */
 	uint8_t keep;
+	/* Threads between a push that took the owner's wish for a notice
+	 * and the notice's delivery (atomic): while any is, or the token is
+	 * held, the superslab stays mapped (hk_ss_quiet, heap.c). */
+	uint16_t notifying;
 };
 
 _Static_assert(sizeof(struct hk_slab) == 128, "a descriptor is 128 bytes");
@@ -180,7 +186,8 @@ bool hk_slab_refill(struct hk_slab *s);
 /* Take the remote list into free; returns the blocks taken. */
 uint32_t hk_slab_collect(struct hk_slab *s);
 /* Push b on s->remote (another thread's slab); true if the owner asked
- * to hear of it. */
+ * to hear of it: the caller then holds a guard on s (s->notifying) and
+ * must pass the notice on with hk_heap_notify, which drops it. */
 bool hk_slab_remote_push(struct hk_slab *s, void *b);
 /* Push the n blocks chained from head to tail (tail's next is set here)
  * the same way, with one CAS. */
@@ -435,8 +442,12 @@ void *hk_heap_malloc_slow(size_t size);
  * thread's heap: from s alone, so that the owner's free (hk_free_push)
  * keeps neither h nor ss for it. */
 void hk_heap_put(struct hk_slab *s);
-/* The slab owner's heap heard nothing: tell it a full slab has room. */
+/* The slab owner's heap heard nothing: tell it a full slab has room
+ * (after a push that returned true; drops the push's guard on s). */
 void hk_heap_notify(struct hk_superslab *ss, struct hk_slab *s);
+/* No notice of a slab of ss is on a heap's stack or on its way: ss may
+ * go back to the OS layer (heap.c). */
+bool hk_ss_quiet(struct hk_superslab *ss);
 /* Thread exit: hand the heap's superslabs to the abandoned list. */
 void hk_heap_abandon(struct hk_heap *h);
 /* Purge what waited long enough (force: everything); bytes released. */

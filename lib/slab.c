@@ -134,16 +134,30 @@ bool hk_slab_refill(struct hk_slab *s)
 	return __atomic_load_n(&s->remote, __ATOMIC_RELAXED) > 1 && hk_slab_collect(s);
 }
 
+/* A push that takes the owner's wish for a notice (bit 0) holds a guard
+ * on s from before its CAS: once the CAS lands, the owner may take the
+ * blocks in, empty the slab and give the superslab up, which it does
+ * only while no guard is held (hk_ss_quiet), so that the notice that
+ * follows never touches a superslab gone back to the OS.  The guard is
+ * taken only when bit 0 is seen (a full slab: rare), and dropped here
+ * if the CAS took a word without it after all. */
 bool hk_slab_remote_push_list(struct hk_slab *s, void *head, void *tail,
 			      uint32_t n)
 {
 	uintptr_t old = __atomic_load_n(&s->remote, __ATOMIC_RELAXED), new;
+	bool guard = false;
 
 	do {
+		if (HK_UNLIKELY((old & 1) && !guard)) {
+			__atomic_fetch_add(&s->notifying, 1, __ATOMIC_SEQ_CST);
+			guard = true;
+		}
 		hk_set_next(tail, (void *)(old & HK_REMOTE_PTR));
 		new = (uintptr_t)head + ((old >> HK_REMOTE_COUNT_SHIFT) + n) * HK_REMOTE_ONE;
 	} while (!__atomic_compare_exchange_n(&s->remote, &old, new, true,
 					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	if (HK_UNLIKELY(guard && !(old & 1)))
+		__atomic_fetch_sub(&s->notifying, 1, __ATOMIC_RELEASE);
 	return old & 1;
 }
 

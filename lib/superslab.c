@@ -173,6 +173,9 @@ void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
 	/* The descriptor may later lie inside another slab's slices, where
 	 * the inline free reads it (hk_slab_at): it must hold no block. */
 	s->nbump = 0;
+	/* Nor full: a notice that names it late must find no slab to put
+	 * back on a list (hk_heap_drain). */
+	s->used = 0;
 	if (!s->zero)
 		t = m;
 	if (!ss->dirty_mask) {
