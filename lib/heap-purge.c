@@ -4,7 +4,9 @@
  * release the idle slabs that a heap keeps; hk_heap_purge returns the
  * empty superslabs and the dirty slices that waited for the purge delay;
  * malloc_trim (hk_heap_trim_all) returns all of it at once: the calling
- * thread's and the abandoned superslabs' now, the other heaps' at their
+ * thread's and the abandoned superslabs' now, with the blocks other
+ * threads freed into them, and the full slabs of other heaps that other
+ * threads emptied (heap-trim.c); the rest of the other heaps' at their
  * next slow path (hk_pressure).
  */
 #include <pthread.h>
@@ -87,8 +89,12 @@ size_t hk_heap_trim_all(void)
 	if (h != &hk_heap_empty) {
 		h->pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
 		hk_remote_flush(h);
-		total += hk_heap_purge(h, true);
 	}
+	/* The live heaps' full slabs that other threads emptied, this
+	 * thread's among them: owners that wait take no slow path. */
+	total += hk_heap_trim_live();
+	if (h != &hk_heap_empty)
+		total += hk_heap_purge(h, true);
 	/* Abandoned superslabs have no owner to race with but the lock. */
 	pthread_mutex_lock(&hk_abandoned_lock);
 	total += hk_heap_purge_abandoned(true);

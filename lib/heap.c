@@ -228,14 +228,32 @@ void hk_heap_notify(struct hk_superslab *ss, struct hk_slab *s)
 	uint8_t no = 0;
 	struct hk_slab *top;
 
-	if (!h || !__atomic_compare_exchange_n(&s->in_delayed, &no, 1, false,
-					       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+	if (!h) {
+		hk_heap_abandoned_freed();
+		return;
+	}
+	if (!__atomic_compare_exchange_n(&s->in_delayed, &no, 1, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 		return;
 	top = __atomic_load_n(&h->delayed, __ATOMIC_RELAXED);
 	do
 		s->delayed_next = top;
 	while (!__atomic_compare_exchange_n(&h->delayed, &top, s, true,
 					    __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+}
+
+/* A full slab that malloc_trim in another thread emptied, its pages
+ * purged and its blocks reset (heap-trim.c): back to its superslab, as
+ * clean slices, unless the idle list holds it (which releases it). */
+static void hk_heap_trimmed(struct hk_heap *h, struct hk_slab *s)
+{
+	if (s->in_idle) {
+		s->idle_since = 0;
+		hk_heap_unfull(h, s);
+		return;
+	}
+	s->used = 0;
+	hk_heap_slab_release(h, hk_ss_of(s), s, hk_now_ms());
 }
 
 static void hk_heap_drain(struct hk_heap *h)
@@ -246,8 +264,11 @@ static void hk_heap_drain(struct hk_heap *h)
 		struct hk_slab *n = s->delayed_next;
 
 		__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
-		/* A notice can outlive the slab's stay in this heap. */
-		if (hk_ss_of(s)->owner == h && (s->used & HK_SLAB_FULL))
+		/* A notice can outlive the slab's stay in this heap.  Full
+		 * with no block out: only trim leaves a slab so. */
+		if (hk_ss_of(s)->owner == h && s->used == HK_SLAB_FULL)
+			hk_heap_trimmed(h, s);
+		else if (hk_ss_of(s)->owner == h && (s->used & HK_SLAB_FULL))
 			hk_heap_unfull(h, s);
 		s = n;
 	}
@@ -606,6 +627,7 @@ static struct hk_heap *hk_heap_new(void)
 		}
 	}
 	if (h) {
+		__atomic_store_n(&h->trim_off, false, __ATOMIC_RELAXED);
 		__atomic_store_n(&h->busy_at, hk_now_ms(), __ATOMIC_RELAXED);
 		__atomic_store_n(&h->live, true, __ATOMIC_RELAXED);
 		__atomic_store_n(&hk_heap_nlive, hk_heap_nlive + 1, __ATOMIC_RELAXED);
@@ -730,6 +752,8 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
+	/* No malloc_trim works on h's slabs from here on (heap-trim.c). */
+	hk_heap_trim_exclude(h);
 	/* First: a block it pushes may bring a notice to h itself. */
 	hk_remote_flush(h);
 	h->hot = 1;
@@ -774,6 +798,7 @@ void hk_heap_abandon(struct hk_heap *h)
 
 void hk_heap_fork_prepare(void)
 {
+	hk_heap_trim_fork_prepare();
 	pthread_mutex_lock(&hk_heap_lock);
 	pthread_mutex_lock(&hk_abandoned_lock);
 }
@@ -782,6 +807,7 @@ void hk_heap_fork_parent(void)
 {
 	pthread_mutex_unlock(&hk_abandoned_lock);
 	pthread_mutex_unlock(&hk_heap_lock);
+	hk_heap_trim_fork_parent();
 }
 
 /* The slabs of h, whose owner the fork may have stopped in a malloc
@@ -806,6 +832,7 @@ void hk_heap_fork_child(void)
 
 	pthread_mutex_init(&hk_abandoned_lock, NULL);
 	pthread_mutex_init(&hk_heap_lock, NULL);
+	hk_heap_trim_fork_child();
 	for (h = hk_heap_all; h; h = h->next_all)
 		if (h->live && h != hk_tls_heap)
 			hk_heap_fork_mend(h);

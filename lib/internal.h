@@ -372,6 +372,7 @@ struct hk_heap {
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
+	bool trim_off;			/* its thread exits: no trim (heap-trim.c) */
 	/* Classes served by direct[] (hk_tls, up to HK_DIRECT_MAX) whose
 	 * entries name a slab of a larger class (heap-lend.c), and those
 	 * that were lent one once. */
@@ -547,6 +548,7 @@ enum hk_stat {
 	HK_ST_LARGE_REMAP,
 	HK_ST_LARGE_BYTES,		/* mapped now */
 	HK_ST_PURGED,			/* bytes */
+	HK_ST_TRIMMED,			/* slabs of waiting owners, heap-trim.c */
 	HK_ST_THREADS,
 	HK_ST_COUNT
 };
