@@ -90,6 +90,13 @@ void hk_heap_lend_drop(struct hk_heap *h, const struct hk_slab *s);
 
 /* heap-purge.c */
 
+/* Slices a heap releases between two looks at what it keeps (8 MiB). */
+#define HK_EAGER_SLICES 256
+/* A heap that released HK_EAGER_SLICES since its last look: if it keeps
+ * more empty memory than it uses, purge the excess now, not after the
+ * delay (a process may fall quiet at once and never call again). */
+void hk_heap_purge_eager(struct hk_heap *h);
+
 /* Walk the idle list: release the slabs empty for the purge delay
  * (force: all of them). */
 void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now);

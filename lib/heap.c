@@ -281,6 +281,10 @@ void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 {
 	hk_superslab_slab_free(ss, s, now);
 	h->dirty = true;
+	/* Much released: the next tick weighs it (hk_heap_purge_eager). */
+	h->released += s->span;
+	if (h->released >= (h->shrink ? HK_EAGER_SLICES / 8 : HK_EAGER_SLICES))
+		h->slow = 63;
 	/* To the front: the next slab goes into these dirty slices, already
 	 * faulted in, rather than touching fresh pages elsewhere. */
 	if (ss != h->ss) {
@@ -312,7 +316,7 @@ static bool hk_tight;
 /* Keep s, empty, on the idle list if the bound allows. */
 static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
 {
-	if (h->nidle + s->span > HK_IDLE_MAX ||
+	if (h->nidle + s->span > HK_IDLE_MAX || h->shrink ||
 	    __atomic_load_n(&hk_tight, __ATOMIC_RELAXED))
 		return false;
 	s->in_idle = 1;
@@ -545,6 +549,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	struct hk_superslab *ss = NULL;
 	struct hk_slab *s;
 
+	h->shrink = false;	/* it grows again (hk_heap_purge_eager) */
 	s = hk_heap_idle_take(h, cls);
 	if (s) {
 		ss = hk_ss_of(s);
@@ -657,6 +662,8 @@ static __attribute__((noinline)) void hk_heap_tick_work(struct hk_heap *h,
 		h->slow = 0;
 		__atomic_store_n(&h->busy_at, hk_now_ms(), __ATOMIC_RELAXED);
 		hk_remote_flush(h);
+		if (h->released >= HK_EAGER_SLICES / 8)
+			hk_heap_purge_eager(h);
 		if (h->dirty)
 			hk_heap_purge(h, false);
 		hk_heap_tick_abandoned();

@@ -369,6 +369,8 @@ struct hk_heap {
 	struct hk_heap *next_pool;	/* heaps of exited threads */
 	uint64_t busy_at;		/* ms, last seen busy (atomic, heap.c) */
 	uint32_t slow;			/* slow paths since the last purge check */
+	uint32_t released;		/* slices released since (heap-purge.c) */
+	bool shrink;			/* gave back much, carved nothing since */
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
