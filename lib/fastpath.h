@@ -155,6 +155,9 @@ HK_INLINE void hk_free_push(struct hk_slab *s, void *p)
 	((uintptr_t *)p)[1] = hk_free_key;
 	hk_set_next(p, s->free);
 	s->free = p;
+	/* free before used, for malloc_trim in another thread (heap-trim.c);
+	 * no instruction. */
+	__atomic_signal_fence(__ATOMIC_RELEASE);
 	if (HK_UNLIKELY(hk_slab_put(s)))
 		hk_heap_put(s);
 }

@@ -69,6 +69,12 @@ bool hk_heap_abandoned_any(void)
 	return __atomic_load_n(&hk_abandoned, __ATOMIC_RELAXED) != NULL;
 }
 
+void hk_heap_abandoned_freed(void)
+{
+	if (!__atomic_load_n(&hk_abandoned_work, __ATOMIC_RELAXED))
+		__atomic_store_n(&hk_abandoned_work, true, __ATOMIC_RELAXED);
+}
+
 /* ---- purge of abandoned superslabs -------------------------------- */
 
 /* Which classes have a slab with room in ss, abandoned. */
@@ -86,7 +92,9 @@ static void hk_ss_room(struct hk_superslab *ss)
 
 /* An abandoned superslab's idle slabs and dirty slices that waited
  * long enough (all of them if force); adds the bytes purged to *total;
- * true if some wait on. */
+ * true if some wait on.  The blocks other threads freed into it since
+ * its owner left are taken in first: no one else ever would (a slab
+ * they emptied waits for the delay from now). */
 static bool hk_heap_purge_orphan(struct hk_superslab *ss, bool force,
 				 uint64_t now, size_t *total)
 {

@@ -2,7 +2,8 @@
  *
  * heap.c: a thread's heap, its lists and the slow paths.  heap-purge.c:
  * the release of idle slabs, the purge and malloc_trim.  heap-abandon.c:
- * the abandoned superslabs of exited threads.
+ * the abandoned superslabs of exited threads.  heap-trim.c: malloc_trim's
+ * work on other live heaps' slabs.
  */
 #ifndef HK_HEAP_IMPL_H
 #define HK_HEAP_IMPL_H
@@ -111,9 +112,28 @@ void hk_heap_late_fork_child(void);
 
 /* heap-purge.c */
 
+/* Slices a heap releases between two looks at what it keeps (8 MiB). */
+#define HK_EAGER_SLICES 256
+/* A heap that released HK_EAGER_SLICES since its last look: if it keeps
+ * more empty memory than it uses, purge the excess now, not after the
+ * delay (a process may fall quiet at once and never call again). */
+void hk_heap_purge_eager(struct hk_heap *h);
+
 /* Walk the idle list: release the slabs empty for the purge delay
  * (force: all of them). */
 void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now);
+
+/* heap-trim.c */
+
+/* malloc_trim's work on the live heaps' full slabs that other threads
+ * emptied; bytes purged. */
+size_t hk_heap_trim_live(void);
+/* h's thread exits: wait for a trim at work on h, and keep the next
+ * ones off it. */
+void hk_heap_trim_exclude(struct hk_heap *h);
+void hk_heap_trim_fork_prepare(void);
+void hk_heap_trim_fork_parent(void);
+void hk_heap_trim_fork_child(void);
 
 /* heap-abandon.c */
 
@@ -125,6 +145,9 @@ struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
 				     bool dirty);
 /* Some superslab is abandoned (racy: a hint). */
 bool hk_heap_abandoned_any(void);
+/* A block was freed into an abandoned superslab's full slab: the
+ * purge ticks have work (the notice a live owner would get). */
+void hk_heap_abandoned_freed(void);
 /* Purge the abandoned superslabs (under hk_abandoned_lock). */
 size_t hk_heap_purge_abandoned(bool force);
 /* The purge tick's share of the abandoned superslabs. */

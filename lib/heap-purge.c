@@ -4,7 +4,9 @@
  * release the idle slabs that a heap keeps; hk_heap_purge returns the
  * empty superslabs and the dirty slices that waited for the purge delay;
  * malloc_trim (hk_heap_trim_all) returns all of it at once: the calling
- * thread's and the abandoned superslabs' now, the other heaps' at their
+ * thread's and the abandoned superslabs' now, with the blocks other
+ * threads freed into them, and the full slabs of other heaps that other
+ * threads emptied (heap-trim.c); the rest of the other heaps' at their
  * next slow path (hk_pressure).
  */
 #include <pthread.h>
@@ -44,6 +46,81 @@ void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
 }
 
 /* ---- returning memory ---------------------------------------------- */
+
+/* The purge delay spares a program that frees and allocates again the
+ * faults of pages given back in between; but the purge runs on slow
+ * paths only (no thread of our own: a sandboxed process may be killed
+ * for creating one), so a process that frees much and then falls quiet
+ * (a burst of work, then a wait on input) would keep it all until its
+ * next call, for good if none comes.  So when a heap releases much, it
+ * weighs what it keeps, empty and resident (dirty free slices, idle
+ * slabs, empty superslabs), against what it uses: beyond as many slices
+ * as it uses, and HK_EAGER_KEEP at least, it gives the excess back at
+ * once, and from then on, until it carves a slab again, keeps no idle
+ * slab and looks every HK_EAGER_SLICES / 8 (1 MiB): a heap that shrinks
+ * gives its memory back as it goes, not 8 MiB late.  A working set that
+ * breathes by less keeps its pages for the delay as before (frag, which
+ * frees 90% of its blocks at random, empties too few slabs to reach the
+ * bound: no more faults); one that falls by more faults its pages in
+ * again when it grows back, as glibc's heap does above its trim
+ * threshold. */
+#define HK_EAGER_KEEP 256		/* slices: 8 MiB */
+
+/* Slices h keeps empty and resident, and slices it uses. */
+static void hk_heap_kept(struct hk_heap *h, uint64_t *kept, uint64_t *used)
+{
+	uint64_t k = h->nidle, u = 0;
+
+	for (struct hk_superslab *ss = h->ss; ss; ss = ss->next) {
+		k += (uint64_t)__builtin_popcountll(ss->dirty_mask);
+		u += (uint64_t)(HK_SLICES - 1 - __builtin_popcountll(ss->free_mask));
+	}
+	*kept = k;
+	*used = u - (h->nidle < u ? h->nidle : u);
+}
+
+/* Purge dirty free slices and free empty superslabs (but one), the
+ * list's tail first (superslabs with room come first in it: those at the
+ * tail are the least likely to take the next slab), while h keeps more
+ * than keep; returns what it then keeps. */
+static uint64_t hk_heap_purge_excess(struct hk_heap *h, uint64_t kept,
+				     uint64_t keep, uint64_t now)
+{
+	struct hk_superslab *ss, *prev;
+
+	for (ss = h->ss_tail; ss && kept > keep; ss = prev) {
+		uint64_t d = (uint64_t)__builtin_popcountll(ss->dirty_mask);
+
+		prev = ss->prev;
+		if (ss->nslabs == 0 && h->nss > 1) {
+			hk_heap_drop_ss(h, ss);
+			hk_superslab_free(ss);
+		} else if (d) {
+			hk_superslab_purge(ss, true, now);
+		}
+		kept -= d < kept ? d : kept;
+	}
+	return kept;
+}
+
+void hk_heap_purge_eager(struct hk_heap *h)
+{
+	uint64_t kept, used, keep, now;
+
+	h->released = 0;
+	hk_heap_kept(h, &kept, &used);
+	keep = used > HK_EAGER_KEEP ? used : HK_EAGER_KEEP;
+	if (kept <= keep)
+		return;
+	now = hk_now_ms();
+	kept = hk_heap_purge_excess(h, kept, keep, now);
+	if (kept > keep && h->nidle) {
+		/* The idle slabs too: released, their slices are dirty. */
+		hk_heap_release_idle(h, true, now);
+		hk_heap_purge_excess(h, kept, keep, now);
+	}
+	h->shrink = true;
+}
 
 size_t hk_heap_purge(struct hk_heap *h, bool force)
 {
@@ -88,8 +165,12 @@ size_t hk_heap_trim_all(void)
 	if (h != &hk_heap_empty) {
 		h->pressure = __atomic_load_n(&hk_pressure, __ATOMIC_RELAXED);
 		hk_remote_flush(h);
-		total += hk_heap_purge(h, true);
 	}
+	/* The live heaps' full slabs that other threads emptied, this
+	 * thread's among them: owners that wait take no slow path. */
+	total += hk_heap_trim_live();
+	if (h != &hk_heap_empty)
+		total += hk_heap_purge(h, true);
 	/* Abandoned superslabs have no owner to race with but the lock. */
 	pthread_mutex_lock(&hk_abandoned_lock);
 	total += hk_heap_purge_abandoned(true);

@@ -271,6 +271,20 @@ static void hk_notice_push(struct hk_heap *h, struct hk_slab *s)
 					    __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
 }
 
+/* A full slab that malloc_trim in another thread emptied, its pages
+ * purged and its blocks reset (heap-trim.c): back to its superslab, as
+ * clean slices, unless the idle list holds it (which releases it). */
+static void hk_heap_trimmed(struct hk_heap *h, struct hk_slab *s)
+{
+	if (s->in_idle) {
+		s->idle_since = 0;
+		hk_heap_unfull(h, s);
+		return;
+	}
+	s->used = 0;
+	hk_heap_slab_release(h, hk_ss_of(s), s, hk_now_ms());
+}
+
 /* Pass on the notice of s, whose token the caller holds, under a guard
  * on s (notifying) that the caller holds too: to the owner of its
  * superslab, or nowhere if none (an abandoned superslab's slabs are
@@ -288,6 +302,9 @@ static void hk_notice_deliver(struct hk_slab *s)
 
 		if (!h) {
 			__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
+			/* A free into an abandoned full slab: work for the
+			 * purge ticks (heap-abandon.c). */
+			hk_heap_abandoned_freed();
 		} else {
 			hk_notice_push(h, s);
 			if (__atomic_load_n(&ss->owner, __ATOMIC_SEQ_CST) != h) {
@@ -341,8 +358,12 @@ static void hk_heap_drain(struct hk_heap *h)
 
 		if (__atomic_load_n(&ss->owner, __ATOMIC_SEQ_CST) == h) {
 			__atomic_store_n(&s->in_delayed, 0, __ATOMIC_RELEASE);
+			/* Full with no block out: only trim leaves a slab so. */
 			if (ss->slab_of[s->slice] == s->slice &&
-			    (s->used & HK_SLAB_FULL))
+			    s->used == HK_SLAB_FULL)
+				hk_heap_trimmed(h, s);
+			else if (ss->slab_of[s->slice] == s->slice &&
+				 (s->used & HK_SLAB_FULL))
 				hk_heap_unfull(h, s);
 		} else {
 			__atomic_fetch_add(&s->notifying, 1, __ATOMIC_SEQ_CST);
@@ -360,6 +381,10 @@ void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 {
 	hk_superslab_slab_free(ss, s, now);
 	h->dirty = true;
+	/* Much released: the next tick weighs it (hk_heap_purge_eager). */
+	h->released += s->span;
+	if (h->released >= (h->shrink ? HK_EAGER_SLICES / 8 : HK_EAGER_SLICES))
+		h->slow = 63;
 	/* To the front: the next slab goes into these dirty slices, already
 	 * faulted in, rather than touching fresh pages elsewhere. */
 	if (ss != h->ss) {
@@ -391,7 +416,7 @@ static bool hk_tight;
 /* Keep s, empty, on the idle list if the bound allows. */
 static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
 {
-	if (h->nidle + s->span > HK_IDLE_MAX ||
+	if (h->nidle + s->span > HK_IDLE_MAX || h->shrink ||
 	    __atomic_load_n(&hk_tight, __ATOMIC_RELAXED))
 		return false;
 	s->in_idle = 1;
@@ -624,6 +649,7 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 	struct hk_superslab *ss = NULL;
 	struct hk_slab *s;
 
+	h->shrink = false;	/* it grows again (hk_heap_purge_eager) */
 	s = hk_heap_idle_take(h, cls);
 	if (s) {
 		ss = hk_ss_of(s);
@@ -706,6 +732,7 @@ struct hk_heap *hk_heap_get(void)
 		}
 	}
 	if (h) {
+		__atomic_store_n(&h->trim_off, false, __ATOMIC_RELAXED);
 		__atomic_store_n(&h->busy_at, hk_now_ms(), __ATOMIC_RELAXED);
 		__atomic_store_n(&h->live, true, __ATOMIC_RELAXED);
 		__atomic_store_n(&hk_heap_nlive, hk_heap_nlive + 1, __ATOMIC_RELAXED);
@@ -742,6 +769,8 @@ static __attribute__((noinline)) void hk_heap_tick_work(struct hk_heap *h,
 		h->slow = 0;
 		__atomic_store_n(&h->busy_at, hk_now_ms(), __ATOMIC_RELAXED);
 		hk_remote_flush(h);
+		if (h->released >= HK_EAGER_SLICES / 8)
+			hk_heap_purge_eager(h);
 		if (h->dirty)
 			hk_heap_purge(h, false);
 		hk_heap_tick_abandoned();
@@ -839,6 +868,8 @@ void hk_heap_abandon(struct hk_heap *h)
 
 	if (h == &hk_heap_empty || !h->live)
 		return;
+	/* No malloc_trim works on h's slabs from here on (heap-trim.c). */
+	hk_heap_trim_exclude(h);
 	/* The thread's own exit: what it allocates from now on, in the
 	 * key destructors that run after hakmem's, comes from the late
 	 * heap (heap-late.c), so that no heap outlives the thread. */
@@ -893,6 +924,7 @@ void hk_heap_abandon(struct hk_heap *h)
 void hk_heap_fork_prepare(void)
 {
 	hk_heap_late_fork_prepare();
+	hk_heap_trim_fork_prepare();
 	pthread_mutex_lock(&hk_heap_lock);
 	pthread_mutex_lock(&hk_abandoned_lock);
 }
@@ -901,6 +933,7 @@ void hk_heap_fork_parent(void)
 {
 	pthread_mutex_unlock(&hk_abandoned_lock);
 	pthread_mutex_unlock(&hk_heap_lock);
+	hk_heap_trim_fork_parent();
 	hk_heap_late_fork_parent();
 }
 
@@ -929,6 +962,7 @@ void hk_heap_fork_child(void)
 	hk_heap_late_fork_child();
 	/* The late heap (heap-late.c) is whole, its lock held across the
 	 * fork, and stays: it has no thread, and no batches. */
+	hk_heap_trim_fork_child();
 	for (h = hk_heap_all; h; h = h->next_all)
 		if (h->live && h != hk_tls_heap && h != hk_heap_late_heap)
 			hk_heap_fork_mend(h);

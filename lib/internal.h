@@ -376,9 +376,12 @@ struct hk_heap {
 	struct hk_heap *next_pool;	/* heaps of exited threads */
 	uint64_t busy_at;		/* ms, last seen busy (atomic, heap.c) */
 	uint32_t slow;			/* slow paths since the last purge check */
+	uint32_t released;		/* slices released since (heap-purge.c) */
+	bool shrink;			/* gave back much, carved nothing since */
 	uint32_t nss;			/* superslabs owned */
 	bool dirty;			/* something may need purging */
 	bool live;			/* owned by a thread */
+	bool trim_off;			/* its thread exits: no trim (heap-trim.c) */
 	/* Classes served by direct[] (hk_tls, up to HK_DIRECT_MAX) whose
 	 * entries name a slab of a larger class (heap-lend.c), and those
 	 * that were lent one once. */
@@ -558,6 +561,7 @@ enum hk_stat {
 	HK_ST_LARGE_REMAP,
 	HK_ST_LARGE_BYTES,		/* mapped now */
 	HK_ST_PURGED,			/* bytes */
+	HK_ST_TRIMMED,			/* slabs of waiting owners, heap-trim.c */
 	HK_ST_THREADS,
 	HK_ST_COUNT
 };

@@ -141,13 +141,15 @@ void hk_stats_print(bool usage)
 	       (unsigned long long)hk_stats[HK_ST_SLAB_NEW],
 	       (unsigned long long)hk_stats[HK_ST_THREADS]);
 	hk_out(hk_stats_fd, "hakmem: large: maps %llu, unmaps %llu, cache hits %llu, "
-	       "remaps %llu, mapped %llu bytes; purged %llu bytes\n",
+	       "remaps %llu, mapped %llu bytes; purged %llu bytes, "
+	       "%llu slabs of waiting owners\n",
 	       (unsigned long long)hk_stats[HK_ST_LARGE_MAP],
 	       (unsigned long long)hk_stats[HK_ST_LARGE_UNMAP],
 	       (unsigned long long)hk_stats[HK_ST_LARGE_HIT],
 	       (unsigned long long)hk_stats[HK_ST_LARGE_REMAP],
 	       (unsigned long long)hk_stats[HK_ST_LARGE_BYTES],
-	       (unsigned long long)hk_stats[HK_ST_PURGED]);
+	       (unsigned long long)hk_stats[HK_ST_PURGED],
+	       (unsigned long long)hk_stats[HK_ST_TRIMMED]);
 	hk_stats_os();
 	if (usage && getrusage(RUSAGE_SELF, &ru) == 0)
 		hk_out(hk_stats_fd, "hakmem: page faults: minor %ld, major %ld; peak RSS %ld KiB\n",

@@ -352,20 +352,24 @@ static int double_free_under(void *arg)
 }
 
 /* The forking thread's batch survives in the child and is pushed there
- * by malloc_trim; the other threads' batches, consistent, were pushed
- * as the child began (test-fork-batch has the torn ones), and the child
- * allocates on. */
+ * by malloc_trim, which takes the blocks into their abandoned slab and
+ * gives the slab, empty, back (its superslab with it); the other
+ * threads' batches, consistent, were pushed as the child began
+ * (test-fork-batch has the torn ones), and the child allocates on. */
 static int fork_child_case(void *arg)
 {
+	struct hk_slab *s;
+
 	(void)arg;
 	/* blk[0..FEW): this (forking) thread's batch; blk[FEW..2*FEW): w's. */
 	if (remote_count(blk[FEW]) != FEW || remote_count(blk[0]) != 0)
 		return 10;
 	hk_malloc_trim(0);
-	/* Pushed: on the slab's remote list, or taken in by the purge of
-	 * the abandoned superslabs, which gave the emptied one back. */
-	if ((hk_segmap_get(blk[0]) & HK_SEG_SS) && remote_count(blk[0]) != FEW)
-		return 11;
+	if (hk_segmap_get(blk[0]) != 0) {
+		s = hk_slab_of(hk_ss_of(blk[0]), blk[0]);
+		if (remote_count(blk[0]) != 0 || hk_slab_is_block(s, blk[0]))
+			return 11;
+	}
 	for (int i = 0; i < 1000; i++)
 		hk_free(hk_malloc((size_t)(i % 500) + 1));
 	return 0;
