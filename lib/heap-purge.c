@@ -11,6 +11,7 @@
 
 #include "heap-impl.h"
 #include "internal.h"
+#include "lock.h"
 #include "os.h"
 
 /* ---- the idle slabs ------------------------------------------------ */
@@ -90,9 +91,9 @@ size_t hk_heap_trim_all(void)
 		total += hk_heap_purge(h, true);
 	}
 	/* Abandoned superslabs have no owner to race with but the lock. */
-	pthread_mutex_lock(&hk_abandoned_lock);
+	hk_lock(&hk_abandoned_lock);
 	total += hk_heap_purge_abandoned(true);
-	pthread_mutex_unlock(&hk_abandoned_lock);
+	hk_unlock(&hk_abandoned_lock);
 	total += hk_large_trim(true);
 	/* Last: the superslabs released above sit in the OS layer's cache. */
 	return total + hk_os_chunk_trim();

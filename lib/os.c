@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "kconst.h"
+#include "lock.h"
 #include "msg.h"
 #include "once.h"
 #include "options.h"
@@ -39,6 +40,9 @@ static const struct hk_os_backend *hk_os_cur = &hk_os_lazy;
 static bool hk_os_always;
 static struct hk_os_counters hk_os_ctr[HK_BACKEND_COUNT];
 static pthread_mutex_t hk_os_mutex = PTHREAD_MUTEX_INITIALIZER;
+/* Here, at the bottom of the layers, for every user of once.h and lock.h. */
+__thread int *hk_once_mine[HK_ONCE_NEST] __attribute__((tls_model("initial-exec")));
+HK_TLS int hk_fork_holder;
 
 const struct hk_os_backend *hk_os_backend_get(enum hk_backend_id id)
 {
@@ -176,12 +180,12 @@ void hk_os_counters(enum hk_backend_id id, struct hk_os_counters *out)
 
 void hk_os_lock(void)
 {
-	pthread_mutex_lock(&hk_os_mutex);
+	hk_lock(&hk_os_mutex);
 }
 
 void hk_os_unlock(void)
 {
-	pthread_mutex_unlock(&hk_os_mutex);
+	hk_unlock(&hk_os_mutex);
 }
 
 void hk_os_fork_prepare(void)
