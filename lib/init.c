@@ -101,6 +101,14 @@ static uintptr_t hk_make_secret(void)
 	return v ^ ((uintptr_t)&v << 7) ^ 0x9e3779b97f4a7c15ull;
 }
 
+/* Flagged first: registered twice, the prepare handlers would take the
+ * mutexes twice. */
+static void hk_atfork_register(void)
+{
+	if (!__atomic_exchange_n(&hk_atfork_registered, 1, __ATOMIC_ACQ_REL))
+		pthread_atfork(hk_fork_prepare, hk_fork_parent, hk_fork_child);
+}
+
 static void hk_init_once(void)
 {
 	int saved = errno;
@@ -132,10 +140,7 @@ static void hk_init_once(void)
 	 * fork child that takes an unfinished init over (once.h) inherited
 	 * the handlers if the parent had registered them. */
 	hk_init_self = 1;
-	/* Flagged first: registered twice, the prepare handlers would take
-	 * the mutexes twice. */
-	if (!__atomic_exchange_n(&hk_atfork_registered, 1, __ATOMIC_ACQ_REL))
-		pthread_atfork(hk_fork_prepare, hk_fork_parent, hk_fork_child);
+	hk_atfork_register();
 	hk_init_self = 0;
 	hk_once_done(&hk_init_state);
 	errno = saved;
@@ -151,15 +156,18 @@ void hk_init(void)
 		hk_init_once();
 }
 
-/* Brought up when the library is loaded, if no malloc did it before (a
- * program linked to hakmem, or one that loads it with dlopen): the fork
- * handlers are then registered before the program's own, which glibc
- * runs after ours in the child (hakmem usable from them at once) and
- * before ours in prepare (hakmem's mutexes taken last).  A handler
- * registered earlier still allocates (lock.h); here, a first malloc
- * inside a prepare handler would otherwise register ours from inside
- * fork, where glibc holds the lock pthread_atfork takes. */
-__attribute__((constructor)) static void hk_init_at_load(void)
+/* The fork handlers are registered when the library is loaded, if no
+ * malloc did it before (a program linked to hakmem, or one that loads
+ * it with dlopen), not at the first malloc: glibc then runs ours before
+ * the program's own in the child (hakmem usable from them at once) and
+ * after them in prepare (hakmem's mutexes taken last).  A handler
+ * registered earlier still allocates (lock.h).  And a first malloc
+ * inside a prepare handler would register them from inside fork, where
+ * glibc holds the lock that pthread_atfork takes.  The rest of init
+ * waits for the first malloc (options set by the program before it
+ * count).  If pthread_atfork allocates, its malloc brings hakmem up,
+ * which finds the handlers registered. */
+__attribute__((constructor)) static void hk_atfork_at_load(void)
 {
-	hk_init();
+	hk_atfork_register();
 }

@@ -191,8 +191,12 @@ void hk_os_unlock(void)
 void hk_os_fork_prepare(void)
 {
 	/* A start in progress in another thread would never finish in the
-	 * child, whose waiters would spin for ever: finish it first. */
-	hk_os_init();
+	 * child, whose waiters would spin for ever: finish it first.  One
+	 * not begun is not begun here (the fork handlers are registered at
+	 * load, before any malloc): a claim made after this reads -pid of
+	 * the parent in the child, which runs the work again (once.h). */
+	if (__atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE) != 0)
+		hk_os_init();
 	hk_os_lock();
 }
 
