@@ -117,24 +117,25 @@ static void free_carried(void)
 	carried = NULL;
 }
 
-static void on_parent(void)
+/* The parent's and the child's handlers alike. */
+static void after_fork(int in, uintptr_t seed)
 {
 	int w = atomic_load(&where);
 
-	if (w & IN_PARENT)
-		work(2);
+	if (w & in)
+		work(seed);
 	if (w)
 		free_carried();
 }
 
+static void on_parent(void)
+{
+	after_fork(IN_PARENT, 2);
+}
+
 static void on_child(void)
 {
-	int w = atomic_load(&where);
-
-	if (w & IN_CHILD)
-		work(3);
-	if (w)
-		free_carried();
+	after_fork(IN_CHILD, 3);
 }
 
 /* Before the program's constructors of default priority, hakmem's

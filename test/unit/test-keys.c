@@ -24,8 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tap.h"
-#include "badinput/child.h"
+#include "unit/cases.h"
 
 enum { LIMIT_S = 60, WAVE = 40 };
 
@@ -167,10 +166,7 @@ static int close_with_threads(void *arg)
 
 int main(void)
 {
-	static const struct {
-		int (*fn)(void *);
-		const char *what;
-	} cases[] = {
+	static const struct hk_case cases[] = {
 		{ all_keys_used, "every key used before hakmem's first malloc: no key of the program's written, heaps given back at thread exit" },
 		{ close_with_threads, "dlclose while threads that used hakmem live: they exit, new threads, a second load" },
 	};
@@ -178,13 +174,5 @@ int main(void)
 
 	if (!getenv("HK_LIB"))
 		tap_skip_all("HK_LIB is not set (run by make check)");
-	tap_plan(n);
-	for (int i = 0; i < n; i++) {
-		struct hk_child c;
-		int r = hk_child(cases[i].fn, NULL, LIMIT_S, &c);
-
-		tap_ok(r == 0 && c.sig == 0 && c.code == 0, "%s (%s %d)", cases[i].what,
-		       c.sig ? "killed by signal" : "exit", c.sig ? c.sig : c.code);
-	}
-	return tap_done();
+	return hk_run_cases(cases, n, LIMIT_S);
 }

@@ -13,8 +13,7 @@
 #include <time.h>
 
 #include "once.h"
-#include "tap.h"
-#include "../badinput/child.h"
+#include "unit/cases.h"
 
 enum { LIMIT_S = 10 };
 
@@ -99,10 +98,7 @@ static int still_working(void *arg)
 
 int main(void)
 {
-	static const struct {
-		int (*fn)(void *);
-		const char *what;
-	} cases[] = {
+	static const struct hk_case cases[] = {
 		{ same_thread, "the thread that left its claim runs the work again" },
 		{ nested, "two nested claims left by one thread: both run again" },
 		{ other_thread, "a claim left by an exited thread: another runs the work after the bound" },
@@ -110,13 +106,5 @@ int main(void)
 	};
 	const int n = (int)(sizeof(cases) / sizeof(cases[0]));
 
-	tap_plan(n);
-	for (int i = 0; i < n; i++) {
-		struct hk_child c;
-		int r = hk_child(cases[i].fn, NULL, LIMIT_S, &c);
-
-		tap_ok(r == 0 && c.sig == 0 && c.code == 0, "%s (%s %d)", cases[i].what,
-		       c.sig ? "killed by signal" : "exit", c.sig ? c.sig : c.code);
-	}
-	return tap_done();
+	return hk_run_cases(cases, n, LIMIT_S);
 }
