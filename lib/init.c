@@ -7,7 +7,10 @@
  * the secret, pthread_key_create); pthread_atfork, which does allocate in
  * glibc, runs last, and its malloc finds a working allocator instead of
  * recursing into init.  The once flag (once.h) survives a fork that
- * lands in the middle of init.
+ * lands in the middle of init, and a thread that leaves init without
+ * finishing it (a signal handler's longjmp): init may run again, so
+ * each of its steps bears a second run.  The fork handlers are
+ * registered at load if no malloc came first (hk_atfork_at_load).
  */
 #include <errno.h>
 #include <pthread.h>
