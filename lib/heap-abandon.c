@@ -9,6 +9,7 @@
 
 #include "heap-impl.h"
 #include "internal.h"
+#include "lock.h"
 
 pthread_mutex_t hk_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_superslab *hk_abandoned;
@@ -52,13 +53,13 @@ struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
 
 	if (!hk_heap_abandoned_any())
 		return NULL;
-	pthread_mutex_lock(&hk_abandoned_lock);
+	hk_lock(&hk_abandoned_lock);
 	ss = hk_abandoned;
 	while (ss && !hk_ss_wanted(ss, cls, dirty))
 		ss = ++n < HK_RECLAIM_LOOK ? ss->next : NULL;
 	if (ss)
 		hk_abandoned_take(h, ss);
-	pthread_mutex_unlock(&hk_abandoned_lock);
+	hk_unlock(&hk_abandoned_lock);
 	if (ss)
 		hk_heap_adopt(h, ss);
 	return ss;
@@ -147,10 +148,10 @@ size_t hk_heap_purge_abandoned(bool force)
 void hk_heap_tick_abandoned(void)
 {
 	if (!__atomic_load_n(&hk_abandoned_work, __ATOMIC_RELAXED) ||
-	    pthread_mutex_trylock(&hk_abandoned_lock) != 0)
+	    hk_trylock(&hk_abandoned_lock) != 0)
 		return;
 	hk_heap_purge_abandoned(false);
-	pthread_mutex_unlock(&hk_abandoned_lock);
+	hk_unlock(&hk_abandoned_lock);
 }
 
 /* ---- fork ---------------------------------------------------------- */
@@ -185,11 +186,11 @@ static unsigned hk_abandoned_dirty(void)
 {
 	unsigned n = 0, k = 0;
 
-	pthread_mutex_lock(&hk_abandoned_lock);
+	hk_lock(&hk_abandoned_lock);
 	for (struct hk_superslab *ss = hk_abandoned; ss && k < HK_RECLAIM_LOOK;
 	     ss = ss->next, k++)
 		n += (unsigned)__builtin_popcountll(ss->dirty_mask);
-	pthread_mutex_unlock(&hk_abandoned_lock);
+	hk_unlock(&hk_abandoned_lock);
 	return n;
 }
 
@@ -223,11 +224,11 @@ void hk_heap_abandon_ss(struct hk_heap *h, struct hk_superslab *ss,
 	if (ss->dirty_mask && hk_abandoned_dirty() +
 	    (unsigned)__builtin_popcountll(ss->dirty_mask) > HK_ABANDON_DIRTY)
 		hk_superslab_purge(ss, true, now);
-	pthread_mutex_lock(&hk_abandoned_lock);
+	hk_lock(&hk_abandoned_lock);
 	hk_ss_push(&hk_abandoned, ss);
 	/* seq_cst: the pushers of notices read it again after their push,
 	 * and h drains last (hk_heap_abandon). */
 	__atomic_store_n(&ss->owner, NULL, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&hk_abandoned_work, true, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&hk_abandoned_lock);
+	hk_unlock(&hk_abandoned_lock);
 }

@@ -20,6 +20,7 @@
 
 #include "heap-impl.h"
 #include "internal.h"
+#include "lock.h"
 
 /* Set in the calling thread when its own heap is abandoned (thread
  * exit): its later mallocs come here. */
@@ -42,12 +43,12 @@ void *hk_heap_late_malloc(size_t size)
 {
 	void *b = NULL;
 
-	pthread_mutex_lock(&hk_late_lock);
+	hk_lock(&hk_late_lock);
 	if (!hk_heap_late_heap)
 		hk_heap_late_heap = hk_heap_get();
 	if (hk_heap_late_heap)
 		b = hk_heap_alloc_class(hk_heap_late_heap, hk_size_class(size));
-	pthread_mutex_unlock(&hk_late_lock);
+	hk_unlock(&hk_late_lock);
 	if (!b)
 		errno = ENOMEM;
 	return b;
@@ -60,10 +61,10 @@ size_t hk_heap_late_trim(void)
 	size_t n = 0;
 
 	if (!__atomic_load_n(&hk_heap_late_heap, __ATOMIC_RELAXED) ||
-	    pthread_mutex_trylock(&hk_late_lock) != 0)
+	    hk_trylock(&hk_late_lock) != 0)
 		return 0;
 	n = hk_heap_purge(hk_heap_late_heap, true);
-	pthread_mutex_unlock(&hk_late_lock);
+	hk_unlock(&hk_late_lock);
 	return n;
 }
 

@@ -13,6 +13,7 @@
 
 #include "heap-impl.h"
 #include "internal.h"
+#include "lock.h"
 #include "os.h"
 
 /* ---- the idle slabs ------------------------------------------------ */
@@ -172,9 +173,9 @@ size_t hk_heap_trim_all(void)
 	if (h != &hk_heap_empty)
 		total += hk_heap_purge(h, true);
 	/* Abandoned superslabs have no owner to race with but the lock. */
-	pthread_mutex_lock(&hk_abandoned_lock);
+	hk_lock(&hk_abandoned_lock);
 	total += hk_heap_purge_abandoned(true);
-	pthread_mutex_unlock(&hk_abandoned_lock);
+	hk_unlock(&hk_abandoned_lock);
 	total += hk_heap_late_trim();
 	total += hk_large_trim(true);
 	/* Last: the superslabs released above sit in the OS layer's cache. */

@@ -35,6 +35,7 @@
 
 #include "heap-impl.h"
 #include "internal.h"
+#include "lock.h"
 #include "os.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -123,20 +124,20 @@ size_t hk_heap_trim_live(void)
 
 	if (!HK_TRIM_LIVE)
 		return 0;
-	pthread_mutex_lock(&hk_trim_lock);
+	hk_lock(&hk_trim_lock);
 	for (struct hk_heap *h = hk_heap_first(); h; h = h->next_all)
 		if (__atomic_load_n(&h->live, __ATOMIC_ACQUIRE) &&
 		    !__atomic_load_n(&h->trim_off, __ATOMIC_RELAXED))
 			total += hk_trim_heap(h);
-	pthread_mutex_unlock(&hk_trim_lock);
+	hk_unlock(&hk_trim_lock);
 	return total;
 }
 
 void hk_heap_trim_exclude(struct hk_heap *h)
 {
-	pthread_mutex_lock(&hk_trim_lock);
+	hk_lock(&hk_trim_lock);
 	__atomic_store_n(&h->trim_off, true, __ATOMIC_RELAXED);
-	pthread_mutex_unlock(&hk_trim_lock);
+	hk_unlock(&hk_trim_lock);
 }
 
 void hk_heap_trim_fork_prepare(void)

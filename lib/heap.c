@@ -22,6 +22,7 @@
 #include "fastpath.h"
 #include "heap-impl.h"
 #include "internal.h"
+#include "lock.h"
 #include "os.h"
 
 HK_TLS struct hk_tls hk_tls = {
@@ -715,7 +716,7 @@ struct hk_heap *hk_heap_get(void)
 	struct hk_heap *h;
 
 	hk_init();
-	pthread_mutex_lock(&hk_heap_lock);
+	hk_lock(&hk_heap_lock);
 	h = hk_heap_pool;
 	if (h) {
 		hk_heap_pool = h->next_pool;
@@ -737,7 +738,7 @@ struct hk_heap *hk_heap_get(void)
 		__atomic_store_n(&h->live, true, __ATOMIC_RELAXED);
 		__atomic_store_n(&hk_heap_nlive, hk_heap_nlive + 1, __ATOMIC_RELAXED);
 	}
-	pthread_mutex_unlock(&hk_heap_lock);
+	hk_unlock(&hk_heap_lock);
 	return h;
 }
 
@@ -911,12 +912,12 @@ void hk_heap_abandon(struct hk_heap *h)
 		hk_heap_set_cur(h, c, &hk_slab_empty);
 	h->lent = 0;
 	h->lent_once = 0;
-	pthread_mutex_lock(&hk_heap_lock);
+	hk_lock(&hk_heap_lock);
 	__atomic_store_n(&h->live, false, __ATOMIC_RELAXED);
 	__atomic_store_n(&hk_heap_nlive, hk_heap_nlive - 1, __ATOMIC_RELAXED);
 	h->next_pool = hk_heap_pool;
 	hk_heap_pool = h;
-	pthread_mutex_unlock(&hk_heap_lock);
+	hk_unlock(&hk_heap_lock);
 }
 
 /* ---- fork ---------------------------------------------------------- */

@@ -322,6 +322,8 @@ HK_INLINE uintptr_t hk_segmap_get(const void *p)
 int hk_segmap_set(const void *p, size_t len, uintptr_t v);
 /* True if every entry of [p, p + len) is 0 or old. */
 bool hk_segmap_free_or(const void *p, size_t len, uintptr_t old);
+void hk_segmap_fork_prepare(void);
+void hk_segmap_fork_parent(void);
 void hk_segmap_fork_child(void);
 
 /* ------------------------------------------------------------------ */

@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "lock.h"
 #include "os.h"
 
 #define HK_LCACHE_N 16
@@ -163,11 +164,11 @@ static struct hk_large *hk_lcache_fit(size_t len, size_t align)
 
 	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
 		return NULL;
-	pthread_mutex_lock(&hk_large_lock);
+	hk_lock(&hk_large_lock);
 	i = hk_lcache_find(len, align, false);
 	if (i >= 0)
 		l = hk_lcache_remove((unsigned)i);
-	pthread_mutex_unlock(&hk_large_lock);
+	hk_unlock(&hk_large_lock);
 	if (!l)
 		return NULL;
 	hk_large_split(l, len);
@@ -210,9 +211,9 @@ static size_t hk_lcache_fill(char *p, size_t len)
 
 	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
 		return 0;
-	pthread_mutex_lock(&hk_large_lock);
+	hk_lock(&hk_large_lock);
 	n = hk_lcache_gather(len, got);
-	pthread_mutex_unlock(&hk_large_lock);
+	hk_unlock(&hk_large_lock);
 	for (unsigned i = 0; i < n; i++) {
 		size_t take = got[i]->maplen < len - at ? got[i]->maplen : len - at;
 		size_t d = hk_large_move(got[i], take, p + at, 0);
@@ -284,16 +285,16 @@ size_t hk_large_trim(bool force)
 	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
 		return 0;
 	now = hk_now_ms();
-	pthread_mutex_lock(&hk_large_lock);
+	hk_lock(&hk_large_lock);
 	while (hk_lcache_n && (force || hk_purge_due(hk_lcache[0]->freed_at, now))) {
 		struct hk_large *l = hk_lcache_remove(0);
 
 		total += l->maplen;
-		pthread_mutex_unlock(&hk_large_lock);
+		hk_unlock(&hk_large_lock);
 		hk_large_unmap(l);
-		pthread_mutex_lock(&hk_large_lock);
+		hk_lock(&hk_large_lock);
 	}
-	pthread_mutex_unlock(&hk_large_lock);
+	hk_unlock(&hk_large_lock);
 	return total;
 }
 
@@ -333,18 +334,18 @@ static void hk_lcache_put(struct hk_large *l)
 		__atomic_store_n(&hk_os_reclaim, hk_large_reclaim, __ATOMIC_RELEASE);
 	hk_large_trim(false);
 	l->freed_at = hk_now_ms();
-	pthread_mutex_lock(&hk_large_lock);
+	hk_lock(&hk_large_lock);
 	limit = hk_lcache_limit();
 	while (hk_lcache_n && (hk_lcache_n == HK_LCACHE_N ||
 			       hk_lcache_bytes + l->maplen > limit)) {
 		victim = hk_lcache_remove(0);
-		pthread_mutex_unlock(&hk_large_lock);
+		hk_unlock(&hk_large_lock);
 		hk_large_unmap(victim);
-		pthread_mutex_lock(&hk_large_lock);
+		hk_lock(&hk_large_lock);
 	}
 	hk_lcache[hk_lcache_n++] = l;
 	hk_lcache_bytes += l->maplen;
-	pthread_mutex_unlock(&hk_large_lock);
+	hk_unlock(&hk_large_lock);
 }
 
 void hk_large_free(struct hk_large *l, void *p)

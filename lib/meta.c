@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "internal.h"
+#include "lock.h"
 #include "os.h"
 
 #define HK_META_CHUNK ((size_t)256 << 10)
@@ -19,17 +20,17 @@ void *hk_meta_alloc(size_t size)
 	void *p = NULL;
 
 	size = (size + 63) & ~(size_t)63;
-	pthread_mutex_lock(&hk_meta_lock);
+	hk_lock(&hk_meta_lock);
 	if ((size_t)(hk_meta_end - hk_meta_cur) < size) {
 		size_t len = size > HK_META_CHUNK ? (size + 4095) & ~(size_t)4095
 						  : HK_META_CHUNK;
 
 		if (hk_os_map(len, 4096, &p) != 0) {
-			pthread_mutex_unlock(&hk_meta_lock);
+			hk_unlock(&hk_meta_lock);
 			return NULL;
 		}
 		if (len > HK_META_CHUNK) {
-			pthread_mutex_unlock(&hk_meta_lock);
+			hk_unlock(&hk_meta_lock);
 			return p;
 		}
 		hk_meta_cur = p;
@@ -37,7 +38,7 @@ void *hk_meta_alloc(size_t size)
 	}
 	p = hk_meta_cur;
 	hk_meta_cur += size;
-	pthread_mutex_unlock(&hk_meta_lock);
+	hk_unlock(&hk_meta_lock);
 	return p;
 }
 

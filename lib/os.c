@@ -15,6 +15,7 @@
 #include <sys/mman.h>
 
 #include "kconst.h"
+#include "lock.h"
 #include "msg.h"
 #include "once.h"
 #include "options.h"
@@ -46,6 +47,9 @@ static const struct hk_os_backend *hk_os_cur = &hk_os_lazy;
 static bool hk_os_always;
 static struct hk_os_counters hk_os_ctr[HK_BACKEND_COUNT];
 static pthread_mutex_t hk_os_mutex = PTHREAD_MUTEX_INITIALIZER;
+/* Here, at the bottom of the layers, for every user of once.h and lock.h. */
+__thread int *hk_once_mine[HK_ONCE_NEST] __attribute__((tls_model("initial-exec")));
+HK_TLS int hk_fork_holder;
 
 const struct hk_os_backend *hk_os_backend_get(enum hk_backend_id id)
 {
@@ -202,19 +206,23 @@ void hk_os_counters(enum hk_backend_id id, struct hk_os_counters *out)
 
 void hk_os_lock(void)
 {
-	pthread_mutex_lock(&hk_os_mutex);
+	hk_lock(&hk_os_mutex);
 }
 
 void hk_os_unlock(void)
 {
-	pthread_mutex_unlock(&hk_os_mutex);
+	hk_unlock(&hk_os_mutex);
 }
 
 void hk_os_fork_prepare(void)
 {
 	/* A start in progress in another thread would never finish in the
-	 * child, whose waiters would spin for ever: finish it first. */
-	hk_os_init();
+	 * child, whose waiters would spin for ever: finish it first.  One
+	 * not begun is not begun here (the fork handlers are registered at
+	 * load, before any malloc): a claim made after this reads -pid of
+	 * the parent in the child, which runs the work again (once.h). */
+	if (__atomic_load_n(&hk_os_state, __ATOMIC_ACQUIRE) != 0)
+		hk_os_init();
 	hk_os_lock();
 	hk_hugetlb_fork_prepare();
 }

@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "internal.h"
+#include "lock.h"
 #include "os.h"
 
 /* In .lbss (HK_BSS_LAST), after every other .bss section: the small
@@ -31,13 +32,13 @@ static uintptr_t *hk_segmap_leaf(uintptr_t r)
 
 	if (leaf)
 		return leaf;
-	pthread_mutex_lock(&hk_segmap_lock);
+	hk_lock(&hk_segmap_lock);
 	leaf = *slot;
 	if (!leaf) {
 		leaf = hk_meta_alloc(HK_SEG_LEAF_LEN * sizeof(uintptr_t));
 		__atomic_store_n(slot, leaf, __ATOMIC_RELEASE);
 	}
-	pthread_mutex_unlock(&hk_segmap_lock);
+	hk_unlock(&hk_segmap_lock);
 	return leaf;
 }
 
@@ -73,6 +74,16 @@ bool hk_segmap_free_or(const void *p, size_t len, uintptr_t old)
 			return false;
 	}
 	return hk_segmap_get(c + len - 1) == 0 || hk_segmap_get(c + len - 1) == old;
+}
+
+void hk_segmap_fork_prepare(void)
+{
+	pthread_mutex_lock(&hk_segmap_lock);
+}
+
+void hk_segmap_fork_parent(void)
+{
+	pthread_mutex_unlock(&hk_segmap_lock);
 }
 
 void hk_segmap_fork_child(void)
