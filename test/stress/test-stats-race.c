@@ -1,16 +1,18 @@
 /* test-stats-race.c: the statistics calls (mallinfo2, mallinfo,
  * malloc_info, malloc_stats) from a monitor thread while other threads
  * work, and the HAKMEM_STATS=1 report at exit with threads still running.
- * hakmem(7) STATISTICS: they may be called at any time from any thread;
- * they must never fault nor hang, and their figures stay sane.
+ * hakmem(7): they may be called at any time from any thread; they must
+ * never fault nor hang, and their figures stay sane.
  *
  * Workers come and go in waves: each maps a few superslabs' worth of
  * small blocks and frees them, maps and unmaps large blocks, and exits,
- * so that superslabs are given back to the OS while the monitor reads.
+ * so that superslabs are given back to the OS while the monitor reads;
+ * another thread forks children that do the same (a walk the fork cut
+ * short must not hold the child's frees back).
  * A block of known size stays live all along: every sample must count
  * it.  Each run is a child with a time bound (child.h); a crash, an
  * abort or a hang fails it.  HK_STATS_RUNS sets the runs per case
- * (make soak runs more).
+ * (more for a soak).
  */
 #include <pthread.h>
 #include <fcntl.h>
