@@ -322,6 +322,13 @@ HK_INLINE uintptr_t hk_segmap_get(const void *p)
 int hk_segmap_set(const void *p, size_t len, uintptr_t v);
 /* True if every entry of [p, p + len) is 0 or old. */
 bool hk_segmap_free_or(const void *p, size_t len, uintptr_t old);
+/* Call fn for every superslab the map holds; each stays mapped until fn
+ * returns (its header read racily: the owner goes on).  For the
+ * statistics, not a fast path. */
+void hk_segmap_each_ss(void (*fn)(struct hk_superslab *, void *), void *arg);
+/* After ss's entry is cleared and before it may be unmapped: wait for a
+ * walk that may be reading its header. */
+void hk_segmap_quiesce(const struct hk_superslab *ss);
 void hk_segmap_fork_prepare(void);
 void hk_segmap_fork_parent(void);
 void hk_segmap_fork_child(void);

@@ -3,9 +3,10 @@
  * malloc_info.
  *
  * Counters are relaxed atomics bumped on slow paths only; the fast path
- * counts nothing.  "blocks" per class are the blocks a heap's slabs of
- * that class hold in use now, summed over heaps without locks, so the
- * figures are approximate while other threads allocate.
+ * counts nothing.  "blocks" per class are the blocks the slabs of that
+ * class hold in use now, summed over every superslab while their owners
+ * work, so the figures are approximate while other threads allocate;
+ * any thread may ask at any time (hk_usage).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,27 +48,42 @@ struct hk_usage {
 	uint64_t superslabs;
 };
 
-static void hk_usage_ss(struct hk_superslab *ss, struct hk_usage *u)
+/* One superslab's slabs, read while its owner works: each field is
+ * read once and bounded, so that a descriptor caught half set up adds a
+ * slab or a few blocks too many or too few, never more bytes than the
+ * slices left in the superslab. */
+static void hk_usage_ss(struct hk_superslab *ss, void *arg)
 {
+	struct hk_usage *u = arg;
+
 	u->superslabs++;
 	for (unsigned i = 1; i < HK_SLICES; i++) {
 		struct hk_slab *s = &ss->slabs[i];
+		uint64_t bytes, room = (uint64_t)(HK_SLICES - i) << HK_SLICE_SHIFT;
+		uint32_t used;
+		uint8_t cls;
 
-		if (ss->slab_of[i] != i)
+		if (__atomic_load_n(&ss->slab_of[i], __ATOMIC_RELAXED) != i)
 			continue;
-		u->blocks[s->cls] += hk_slab_used(s);
-		u->slabs[s->cls]++;
-		u->in_use += (uint64_t)hk_slab_used(s) * s->block;
+		cls = __atomic_load_n(&s->cls, __ATOMIC_RELAXED);
+		used = __atomic_load_n(&s->used, __ATOMIC_RELAXED) & ~HK_SLAB_FULL;
+		bytes = (uint64_t)used * __atomic_load_n(&s->block, __ATOMIC_RELAXED);
+		if (cls >= HK_NCLASS)
+			continue;
+		u->blocks[cls] += used;
+		u->slabs[cls]++;
+		u->in_use += bytes < room ? bytes : room;
 	}
 }
 
+/* Every superslab mapped, through the segment map, which keeps each
+ * mapped while it is read: a heap's list of superslabs is its owner's
+ * alone, and one read through it may be unmapped under the reader.
+ * Those of exited threads count too (their blocks live on). */
 static void hk_usage(struct hk_usage *u)
 {
 	memset(u, 0, sizeof(*u));
-	for (struct hk_heap *h = hk_heap_first(); h; h = h->next_all)
-		if (h->live)
-			for (struct hk_superslab *ss = h->ss; ss; ss = ss->next)
-				hk_usage_ss(ss, u);
+	hk_segmap_each_ss(hk_usage_ss, u);
 }
 
 static void hk_out(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -133,7 +149,7 @@ void hk_stats_print(bool usage)
 			       (unsigned)hk_class_size[c], (unsigned long long)u.blocks[c],
 			       (unsigned long long)u.slabs[c]);
 	hk_out(hk_stats_fd, "hakmem: superslabs: new %llu, freed %llu, reclaimed %llu, "
-	       "owned %llu; slabs made %llu; threads %llu\n",
+	       "mapped %llu; slabs made %llu; threads %llu\n",
 	       (unsigned long long)hk_stats[HK_ST_SS_NEW],
 	       (unsigned long long)hk_stats[HK_ST_SS_FREE],
 	       (unsigned long long)hk_stats[HK_ST_SS_RECLAIM],

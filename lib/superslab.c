@@ -55,6 +55,7 @@ struct hk_superslab *hk_superslab_new(void)
 void hk_superslab_free(struct hk_superslab *ss)
 {
 	hk_segmap_set(ss, HK_SS_SIZE, 0);
+	hk_segmap_quiesce(ss);	/* the statistics may be reading its header */
 	hk_os_chunk_free(ss, HK_SS_SIZE);
 	hk_stat_add(HK_ST_SS_FREE, 1);
 }

@@ -137,6 +137,155 @@ static void *from_glibc(void)
 #endif
 }
 
+/* ---- pointers one or more slabs away --------------------------------
+ * hakmem's slabs of a class up to 4 KiB are 32 KiB slices: p plus a
+ * multiple of 32 KiB lands on a block start of the slab there whenever
+ * that slab has the same class, where glibc's chunk strides (size + 8,
+ * rounded to 16) rarely add up to it.  What such a pointer finds there
+ * decides: a block freed or never handed out, the tail past the last
+ * whole block, a slab of another class, a slab given back: each is
+ * caught.  A block handed out and not freed is what a correct free
+ * looks like, in hakmem as in glibc: caught only at its owner's free,
+ * as a double free, if no malloc took it in between. */
+enum { SLICE = 32768, CLS = 3072, PER_SLAB = SLICE / CLS, NCLS = 3 * PER_SLAB + 5 };
+
+/* Blocks of 3072 bytes (no other case uses the class): three slabs'
+ * worth and five more, so that one slab is carved in part. */
+static char *cls_blk[NCLS];
+
+static void cls_fill(void)
+{
+	for (int i = 0; i < NCLS; i++)
+		if (!cls_blk[i])
+			cls_blk[i] = ta.malloc(CLS);
+}
+
+static char *slab_start(const void *p)
+{
+	return (char *)((uintptr_t)p & ~(uintptr_t)(SLICE - 1));
+}
+
+/* Blocks of ours in the slab at s. */
+static int cls_count(const char *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < NCLS; i++)
+		n += cls_blk[i] && slab_start(cls_blk[i]) == s;
+	return n;
+}
+
+/* A slab of ours holding want blocks of the class (0: any) and one
+ * holding full blocks dist slabs before or after it; NULL if the layout
+ * has none (glibc). */
+static char *cls_pair(int want, long dist, char **other)
+{
+	cls_fill();
+	for (int i = 0; i < NCLS; i++) {
+		char *s = cls_blk[i] ? slab_start(cls_blk[i]) : NULL;
+
+		if (!s || (want && cls_count(s) != want))
+			continue;
+		for (int sign = -1; sign <= 1; sign += 2) {
+			char *o = s + sign * dist * SLICE;
+
+			if (o != s && cls_count(o) == PER_SLAB) {
+				*other = o;
+				return s;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* One slab away from a block of ours: a block the slab there never
+ * handed out (it holds 5 of its 10). */
+static void *slab_away_uncarved(void)
+{
+	char *o, *s = cls_pair(5, 1, &o);
+
+	return s ? o + 7 * CLS + (s - o) : NULL;
+}
+
+/* Two slabs away: a block freed there. */
+static void *slabs_away_freed(void)
+{
+	char *o, *s = cls_pair(PER_SLAB, 2, &o);
+
+	if (!s)
+		return NULL;
+	ta.free(s + 4 * CLS);
+	for (int i = 0; i < NCLS; i++)
+		if (cls_blk[i] == s + 4 * CLS)
+			cls_blk[i] = NULL;
+	return o + 4 * CLS + (s - o);
+}
+
+/* A block start of this class in a slab of 2048-byte blocks: 1 KiB
+ * into its second block. */
+static void *slab_other_class(void)
+{
+	static char *m;
+
+	if (!m)
+		m = ta.malloc(2048);
+	return m ? slab_start(m) + CLS : NULL;
+}
+
+/* Past the last whole block of a slab (10 blocks of 3072 leave 2 KiB). */
+static void *slab_tail(void)
+{
+	cls_fill();
+	return cls_blk[0] ? slab_start(cls_blk[0]) + PER_SLAB * CLS : NULL;
+}
+
+static char *thread_blk[5];
+
+static void *thread_alloc(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 5; i++)
+		thread_blk[i] = ta.malloc(CLS);
+	return NULL;
+}
+
+/* A block another thread's slab never handed out (the thread exited;
+ * its blocks live on). */
+static void *slab_of_thread(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, thread_alloc, NULL) || pthread_join(t, NULL) ||
+	    !thread_blk[4] || slab_start(thread_blk[4]) != slab_start(thread_blk[0]))
+		return NULL;
+	return thread_blk[4] + 2 * CLS;
+}
+
+/* A block of a slab given back: freed, then malloc_trim. */
+static void *slab_given_back(void)
+{
+	void *p = ta.malloc(20000);
+
+	ta.free(p);
+	ta.malloc_trim(0);
+	return p;
+}
+
+/* A live block one slab away from one of ours... */
+static void *slab_away_live(void)
+{
+	char *o, *s = cls_pair(PER_SLAB, 1, &o);
+
+	return s ? o + 2 * CLS + (s - o) : NULL;
+}
+
+/* ...freed by mistake, accepted, then freed by its owner. */
+static void free_then_owner(void *p)
+{
+	ta.free(p);
+	ta.free(p);
+}
+
 static const struct hk_case hk_cases[] = {
 	{ "double free of a 48 B block", "free", freed_small, do_free, NULL },
 	{ "free(p), free(q), free(p) of 32 B blocks", "free", freed_under_other, do_free, NULL },
@@ -157,6 +306,19 @@ static const struct hk_case hk_cases[] = {
 	{ "realloc of an interior pointer", "realloc", interior_small, do_realloc,
 	  "glibc reads a size from inside the block" },
 	{ "realloc of a stack address", "realloc", stack_addr, do_realloc, NULL },
+	{ "free one slab away, of a block never handed out", "free", slab_away_uncarved, do_free,
+	  "glibc's layout differs" },
+	{ "free two slabs away, of a block freed", "free", slabs_away_freed, do_free,
+	  "glibc's layout differs" },
+	{ "free of a block start of another class's slab", "free", slab_other_class, do_free,
+	  "glibc's layout differs" },
+	{ "free past a slab's last whole block", "free", slab_tail, do_free,
+	  "glibc's layout differs" },
+	{ "free in another thread's slab, of a block never handed out", "free", slab_of_thread,
+	  do_free, "glibc's layout differs" },
+	{ "free in a slab given back", "free", slab_given_back, do_free, NULL },
+	{ "free one slab away, of a live block, then its owner's free", "free", slab_away_live,
+	  free_then_owner, "glibc's layout differs" },
 };
 
 static int run_case(void *arg)
