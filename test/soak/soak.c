@@ -308,8 +308,10 @@ static void do_spawn(void)
 		atomic_fetch_add(&spawn_bad, 1);
 }
 
-/* A destructor that allocates after the allocator's own thread-exit
- * work may already have run, and hands one block on. */
+/* A destructor that allocates in every round glibc runs (it sets its
+ * value again, so it runs again, up to PTHREAD_DESTRUCTOR_ITERATIONS),
+ * after the allocator's own thread-exit work may already have run, and
+ * hands one block on. */
 static void key_dtor(void *arg)
 {
 	uint64_t s = (uintptr_t)arg | 1;
@@ -319,6 +321,8 @@ static void key_dtor(void *arg)
 	hand_over(&b, (unsigned)rnd(&s));
 	make(&b, &s);
 	release(&b);
+	if (((uintptr_t)arg & 7) < 3)
+		pthread_setspecific(key, (void *)((uintptr_t)arg + 1));
 }
 
 static void *worker(void *arg)
@@ -329,7 +333,7 @@ static void *worker(void *arg)
 
 	if (!slot)
 		return NULL;
-	pthread_setspecific(key, (void *)(uintptr_t)rnd(&s));
+	pthread_setspecific(key, (void *)(uintptr_t)(rnd(&s) & ~(uint64_t)7));
 	for (k = 0; k < n && !atomic_load(&stop); k++) {
 		struct blk *b = &slot[rnd(&s) % SLOTS];
 		uint64_t r = rnd(&s) % 100000;
