@@ -385,7 +385,7 @@ static void *monitor(void *arg)
 }
 
 /* The program's own fork handlers allocate, as glibc allows. */
-static void *handler_block;
+static __thread void *handler_block;	/* threads fork at once */
 
 static void atfork_prepare(void)
 {
