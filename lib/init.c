@@ -42,6 +42,7 @@ static void hk_fork_prepare(void)
 {
 	hk_heap_fork_prepare();
 	hk_large_fork_prepare();
+	hk_segmap_fork_prepare();
 	hk_meta_fork_prepare();
 	hk_os_fork_prepare();
 }
@@ -50,6 +51,7 @@ static void hk_fork_parent(void)
 {
 	hk_os_fork_parent();
 	hk_meta_fork_parent();
+	hk_segmap_fork_parent();
 	hk_large_fork_parent();
 	hk_heap_fork_parent();
 }

@@ -276,11 +276,16 @@ size_t hk_superslab_purge(struct hk_superslab *ss, bool all, uint64_t now);
 /* segmap.c                                                            */
 /* ------------------------------------------------------------------ */
 /* Entries per 2 MiB region: 0 not ours, superslab | HK_SEG_SS, large
- * mapping header | HK_SEG_LARGE.  Two levels: hk_segmap_top (bss) points
- * to leaves from hk_os_map, touched only where we have memory. */
+ * mapping header | HK_SEG_LARGE, or, for a region shared by pieces,
+ * directory | HK_SEG_DIR: one entry per 4 KiB page, each of the first
+ * three kinds (segmap.c).  Two levels: hk_segmap_top (bss) points to
+ * leaves from hk_meta_alloc, touched only where we have memory. */
 #define HK_SEG_SS 1u
 #define HK_SEG_LARGE 2u
 #define HK_SEG_KINDS 3u
+#define HK_SEG_DIR 4u
+#define HK_SEG_PAGE_SHIFT 12
+#define HK_SEG_PAGES ((unsigned)(HK_SS_SIZE >> HK_SEG_PAGE_SHIFT))
 #define HK_SEG_ADDR_BITS 48
 #define HK_SEG_LEAF_BITS 14
 #define HK_SEG_TOP_BITS (HK_SEG_ADDR_BITS - HK_SS_SHIFT - HK_SEG_LEAF_BITS)
@@ -301,20 +306,27 @@ HK_INLINE uintptr_t hk_segmap_top_index(uintptr_t r)
 HK_INLINE uintptr_t hk_segmap_get(const void *p)
 {
 	uintptr_t r = (uintptr_t)p >> HK_SS_SHIFT;
-	uintptr_t *leaf;
+	uintptr_t *leaf, e;
 
 	if (HK_UNLIKELY(r >> (HK_SEG_TOP_BITS + HK_SEG_LEAF_BITS)))
 		return 0;
-	leaf = hk_segmap_top[hk_segmap_top_index(r)];
+	leaf = __atomic_load_n(&hk_segmap_top[hk_segmap_top_index(r)], __ATOMIC_ACQUIRE);
 	if (HK_UNLIKELY(!leaf))
 		return 0;
-	return leaf[r & (((uintptr_t)1 << HK_SEG_LEAF_BITS) - 1)];
+	e = __atomic_load_n(&leaf[r & (((uintptr_t)1 << HK_SEG_LEAF_BITS) - 1)],
+			    __ATOMIC_ACQUIRE);
+	if (HK_UNLIKELY(e & HK_SEG_DIR))
+		e = __atomic_load_n((uintptr_t *)(e & ~(uintptr_t)HK_SEG_DIR) +
+				    (((uintptr_t)p & HK_SS_MASK) >> HK_SEG_PAGE_SHIFT),
+				    __ATOMIC_ACQUIRE);
+	return e;
 }
 
-/* Set the entries of [p, p + len) to v; 0 or ENOMEM (a leaf). */
+/* Set the entries of [p, p + len) (whole pages) to v; 0 or ENOMEM (a
+ * leaf or a directory). */
 int hk_segmap_set(const void *p, size_t len, uintptr_t v);
-/* True if every entry of [p, p + len) is 0 or old. */
-bool hk_segmap_free_or(const void *p, size_t len, uintptr_t old);
+void hk_segmap_fork_prepare(void);
+void hk_segmap_fork_parent(void);
 void hk_segmap_fork_child(void);
 
 /* ------------------------------------------------------------------ */
@@ -490,7 +502,7 @@ void hk_remote_fork_recover(struct hk_heap *h);
 /* ------------------------------------------------------------------ */
 struct hk_large {
 	void *user;			/* the pointer handed out; NULL once freed */
-	size_t maplen;			/* multiple of HK_SS_SIZE */
+	size_t maplen;			/* a multiple of 4 KiB */
 	size_t size;			/* asked for */
 	uint64_t freed_at;		/* ms, while in the cache */
 };

@@ -1,10 +1,13 @@
 /* large.c: objects above HK_SMALL_MAX, one mapping each.
  *
- * A mapping is aligned to 2 MiB and a multiple of 2 MiB long (address
- * space only: pages are faulted in as touched), so each of its regions is
- * wholly ours in the segment map, whose entry points at the header at the
- * mapping's start.  The header is in the same page as the first bytes of
- * the block, so it costs no extra fault.
+ * A mapping is the block's size plus its header, rounded to a page, as
+ * glibc's: a program under RLIMIT_AS or vm.overcommit_memory=2 pays for
+ * no more address space than it asked for.  The segment map names the
+ * header at the mapping's start for each of its pages (segmap.c: a
+ * region the mapping shares with others gets a directory of pages).  The
+ * header is in the same page as the first bytes of the block, so it
+ * costs no extra fault; a block aligned beyond a page has the page
+ * before it for the header, no more (hk_large_map).
  *
  * Freed mappings wait in a small cache for HAKMEM_PURGE_DELAY_MS, then
  * are unmapped: a program that allocates and frees big buffers in a
@@ -25,7 +28,15 @@
  * where mremap can, else builds a new mapping the same way with the
  * block's own pages first; it gives the tail back when a block shrinks
  * to half.  The usable size is the request rounded to pages, not
- * the 2 MiB of address space behind it.
+ * address space behind it.
+ *
+ * A freed block may carry attributes its program gave it: MADV_DONTFORK
+ * (RDMA libraries set it on registered buffers), MADV_WIPEONFORK, a
+ * protection other than read-write.  glibc unmaps such a block; the
+ * cache would hand them to the next owner, whose fork child or write
+ * would then break.  Every range that enters the cache from a block is
+ * reset first (hk_os_reset): three system calls that find nothing to
+ * change in the common case, cheap beside the faults a reuse saves.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -40,6 +51,7 @@
 #define HK_LCACHE_LIVE 3
 #define HK_LCACHE_MAX ((size_t)128 << 20)
 #define HK_LARGE_HDR ((size_t)64)
+#define HK_LARGE_PAGE ((size_t)4096)
 
 static pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Oldest first: the purge and the eviction take from the front. */
@@ -52,8 +64,24 @@ static void hk_lcache_put(struct hk_large *l);
 
 static size_t hk_large_round(size_t n)
 {
-	return (n + HK_SS_SIZE - 1) & ~(size_t)HK_SS_MASK;
+	return (n + HK_LARGE_PAGE - 1) & ~(HK_LARGE_PAGE - 1);
 }
+
+/* Where the block starts in its mapping: after the header, at align if
+ * that is within a page, else one page in (the mapping then starts a
+ * page before an align boundary). */
+static size_t hk_large_off(size_t align)
+{
+	return align <= HK_LARGE_HDR ? HK_LARGE_HDR
+	       : align <= HK_LARGE_PAGE ? align : HK_LARGE_PAGE;
+}
+
+/* Does a mapping at l serve a block aligned to align? */
+static bool hk_large_fits(const struct hk_large *l, size_t align)
+{
+	return !(((uintptr_t)l + hk_large_off(align)) & (align - 1));
+}
+
 
 /* The statistics count pieces, so that mallinfo's hblks (maps less
  * unmaps) is the number of mappings held: splitting one off is a map,
@@ -76,19 +104,33 @@ static void hk_large_unmap(struct hk_large *l)
 
 static struct hk_large *hk_large_map(size_t len, size_t align)
 {
-	void *p;
+	size_t off = hk_large_off(align), over;
+	char *p, *a;
 
-	if (hk_os_map(len, align, &p) != 0)
-		return NULL;
+	if (align <= HK_LARGE_PAGE) {
+		if (hk_os_map(len, HK_LARGE_PAGE, (void **)&p) != 0)
+			return NULL;
+	} else {
+		/* Over-map and trim to [a, a + len), a + off aligned. */
+		over = len + align - HK_LARGE_PAGE;
+		if (over < len || hk_os_map(over, HK_LARGE_PAGE, (void **)&p) != 0)
+			return NULL;
+		a = (char *)((((uintptr_t)p + off + align - 1) & ~(uintptr_t)(align - 1)) - off);
+		if (a > p)
+			hk_os_unmap(p, (size_t)(a - p));
+		if (a + len < p + over)
+			hk_os_unmap(a + len, (size_t)(p + over - (a + len)));
+		p = a;
+	}
 	if (hk_segmap_set(p, len, (uintptr_t)p | HK_SEG_LARGE) != 0) {
 		hk_os_unmap(p, len);
 		return NULL;
 	}
 	hk_large_count(1, (int64_t)len);
-	return p;
+	return (struct hk_large *)p;
 }
 
-/* Keep the first keep bytes of l and put the rest (whole regions) in
+/* Keep the first keep bytes of l and put the rest (whole pages) in
  * the cache; l keeps all if the tail cannot be registered. */
 static void hk_large_split(struct hk_large *l, size_t keep)
 {
@@ -129,7 +171,7 @@ static int hk_lcache_find(size_t len, size_t align, bool any)
 	for (unsigned i = 0; i < hk_lcache_n; i++) {
 		struct hk_large *l = hk_lcache[i];
 
-		if (l->maplen >= len && !((uintptr_t)l & (align - 1)) &&
+		if (l->maplen >= len && hk_large_fits(l, align) &&
 		    (best < 0 || l->maplen <= hk_lcache[best]->maplen))
 			best = (int)i;
 		if (big < 0 || l->maplen > hk_lcache[big]->maplen)
@@ -145,7 +187,7 @@ static unsigned hk_lcache_gather(size_t need, struct hk_large **got)
 	unsigned n = 0;
 
 	while (need && hk_lcache_n) {
-		struct hk_large *l = hk_lcache_remove((unsigned)hk_lcache_find(need, HK_SS_SIZE, true));
+		struct hk_large *l = hk_lcache_remove((unsigned)hk_lcache_find(need, HK_LARGE_PAGE, true));
 
 		need -= l->maplen < need ? l->maplen : need;
 		got[n++] = l;
@@ -252,17 +294,18 @@ static struct hk_large *hk_large_get(size_t len, size_t align, size_t *dirty)
 
 void *hk_large_alloc(size_t size, size_t align, bool zero)
 {
-	size_t off = align > HK_LARGE_HDR ? align : HK_LARGE_HDR;
+	size_t off = hk_large_off(align);
 	struct hk_large *l;
 	size_t len, dirty;
 
-	if (size > (size_t)PTRDIFF_MAX - off - HK_SS_SIZE) {
+	if (align >= ((size_t)1 << 46) ||
+	    size > (size_t)PTRDIFF_MAX - off - align - HK_LARGE_PAGE) {
 		errno = ENOMEM;
 		return NULL;
 	}
 	hk_init();
 	len = hk_large_round(size + off);
-	l = hk_large_get(len, align > HK_SS_SIZE ? align : HK_SS_SIZE, &dirty);
+	l = hk_large_get(len, align > HK_LARGE_PAGE ? align : HK_LARGE_PAGE, &dirty);
 	if (!l) {
 		errno = ENOMEM;
 		return NULL;
@@ -350,6 +393,7 @@ static void hk_lcache_put(struct hk_large *l)
 void hk_large_free(struct hk_large *l, void *p)
 {
 	(void)p;
+	hk_os_reset(l, l->maplen);
 	l->user = NULL;
 	__atomic_fetch_sub(&hk_large_live, l->maplen, __ATOMIC_RELAXED);
 	hk_lcache_put(l);
@@ -381,7 +425,7 @@ static struct hk_large *hk_large_grow(struct hk_large *l, size_t len)
 		hk_segmap_set((char *)l + old, len - old, 0);
 		hk_os_unmap((char *)l + old, len - old);
 	}
-	n = hk_large_map(len, HK_SS_SIZE);
+	n = hk_large_map(len, HK_LARGE_PAGE);
 	if (!n)
 		return NULL;
 	hk_large_move(l, old, (char *)n, off + l->size);
@@ -396,13 +440,15 @@ void *hk_large_realloc(struct hk_large *l, void *p, size_t size)
 	size_t off = (size_t)((char *)p - (char *)l);
 	size_t len, old = l->maplen;
 
-	if (size > (size_t)PTRDIFF_MAX - off - HK_SS_SIZE)
+	if (size > (size_t)PTRDIFF_MAX - off - HK_LARGE_PAGE)
 		return NULL;
 	len = hk_large_round(size + off);
-	if (len > old)
+	if (len > old) {
 		l = hk_large_grow(l, len);
-	else if (len <= old / 2)
-		hk_large_split(l, len);	/* no churn between half and whole */
+	} else if (len <= old / 2) {	/* no churn between half and whole */
+		hk_os_reset((char *)l + len, old - len);
+		hk_large_split(l, len);
+	}
 	if (!l)
 		return NULL;
 	__atomic_fetch_add(&hk_large_live, l->maplen - old, __ATOMIC_RELAXED);
