@@ -209,6 +209,7 @@ struct hk_superslab {
 	uint64_t dirty_aged;		/* of those, the ones dirty since dirty_since */
 	uint64_t zero_mask;		/* free slices that read as zero */
 	uint32_t nslabs;
+	uint32_t slices;		/* mapped: HK_SLICES, or HK_SS_SMALL_SLICES */
 	uint64_t dirty_since;		/* ms, hk_now_ms */
 	uint64_t empty_since;		/* ms, when nslabs reached 0 */
 	/* While abandoned: bit c set if a slab of class c had room when
@@ -248,8 +249,14 @@ HK_INLINE struct hk_slab *hk_slab_at(struct hk_superslab *ss, const void *p)
 				  (slice_off >> (HK_SLICE_SHIFT - 7)));
 }
 
-/* A new superslab from the OS layer, registered in the segment map. */
-struct hk_superslab *hk_superslab_new(void);
+/* A heap's first superslab maps only its first HK_SS_SMALL_SLICES
+ * slices (256 KiB), so that a thread that allocates little costs little
+ * address space and commit charge (superslab.c). */
+#define HK_SS_SMALL_SLICES 8u
+
+/* A new superslab from the OS layer (small: HK_SS_SMALL_SLICES of
+ * it), registered in the segment map. */
+struct hk_superslab *hk_superslab_new(bool small);
 void hk_superslab_free(struct hk_superslab *ss);
 /* A slab of class cls in ss, or NULL if no run of free slices fits
  * (if dirty, none with dirty slices: memory already faulted in; such a
