@@ -406,15 +406,46 @@ size_t hk_large_usable(struct hk_large *l, void *p)
 	return ((off + l->size + 4095) & ~(size_t)4095) - off;
 }
 
-/* l grown to len: in place where the address space after it is free
- * (and it is one kernel mapping), else a new mapping that takes l's
- * pages first; the new part is filled from the cache.  NULL (l intact)
- * if no mapping could be had. */
+/* The cached piece that starts at p, at least need long, out of the
+ * cache; NULL if there is none. */
+static struct hk_large *hk_lcache_take_at(void *p, size_t need)
+{
+	struct hk_large *l = NULL;
+
+	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
+		return NULL;
+	pthread_mutex_lock(&hk_large_lock);
+	for (unsigned i = 0; i < hk_lcache_n; i++)
+		if (hk_lcache[i] == p && hk_lcache[i]->maplen >= need) {
+			l = hk_lcache_remove(i);
+			break;
+		}
+	pthread_mutex_unlock(&hk_large_lock);
+	return l;
+}
+
+/* l grown to len: over the cached piece that follows it if one does
+ * (a block that a request cut from a cached mapping grows back over
+ * the rest, with no system call: a vector that doubles), else in place
+ * where the address space after it is free (and it is one kernel
+ * mapping), else a new mapping that takes l's pages first; the new part
+ * is filled from the cache.  NULL (l intact) if no mapping could be
+ * had. */
 static struct hk_large *hk_large_grow(struct hk_large *l, size_t len)
 {
 	size_t old = l->maplen, off = (size_t)((char *)l->user - (char *)l);
-	struct hk_large *n;
+	struct hk_large *n = hk_lcache_take_at((char *)l + old, len - old);
 
+	if (n) {
+		hk_large_split(n, len - old);
+		if (hk_segmap_set(n, n->maplen, (uintptr_t)l | HK_SEG_LARGE) == 0) {
+			hk_stat_add(HK_ST_LARGE_UNMAP, 1);	/* a piece fewer */
+			l->maplen = old + n->maplen;
+			return l;
+		}
+		hk_segmap_set(n, n->maplen, (uintptr_t)n | HK_SEG_LARGE);
+		hk_lcache_put(n);
+	}
 	if (hk_os_grow(l, old, len) == 0) {
 		if (hk_segmap_set((char *)l + old, len - old, (uintptr_t)l | HK_SEG_LARGE) == 0) {
 			hk_stat_add(HK_ST_LARGE_BYTES, (int64_t)(len - old));
