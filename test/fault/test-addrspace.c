@@ -182,7 +182,8 @@ static void blocks(enum kind k, long want)
 /* ---- threads ----------------------------------------------------------- */
 
 static pthread_mutex_t count_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t count_cond = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t up_cond = PTHREAD_COND_INITIALIZER;	/* to the main thread */
+static pthread_cond_t release_cond = PTHREAD_COND_INITIALIZER;	/* to the workers */
 static long nup;
 static volatile int release;
 
@@ -197,9 +198,9 @@ static void *worker(void *arg)
 		memset(b, 1, 4096);
 	pthread_mutex_lock(&count_lock);
 	nup++;
-	pthread_cond_broadcast(&count_cond);
+	pthread_cond_signal(&up_cond);
 	while (!release)
-		pthread_cond_wait(&count_cond, &count_lock);
+		pthread_cond_wait(&release_cond, &count_lock);
 	pthread_mutex_unlock(&count_lock);
 	ta.free(a);
 	ta.free(b);
@@ -211,7 +212,7 @@ static void *worker(void *arg)
 static long start_threads(pthread_t *t, long n)
 {
 	pthread_attr_t attr;
-	long i;
+	long i, base = nup;
 
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, STACK);
@@ -219,8 +220,8 @@ static long start_threads(pthread_t *t, long n)
 		if ((sh->err = pthread_create(&t[i], &attr, worker, NULL)) != 0)
 			break;
 		pthread_mutex_lock(&count_lock);
-		while (nup <= i)
-			pthread_cond_wait(&count_cond, &count_lock);
+		while (nup <= base + i)
+			pthread_cond_wait(&up_cond, &count_lock);
 		pthread_mutex_unlock(&count_lock);
 	}
 	pthread_attr_destroy(&attr);
@@ -231,7 +232,7 @@ static void stop_threads(pthread_t *t, long n)
 {
 	pthread_mutex_lock(&count_lock);
 	release = 1;
-	pthread_cond_broadcast(&count_cond);
+	pthread_cond_broadcast(&release_cond);
 	pthread_mutex_unlock(&count_lock);
 	for (long i = 0; i < n; i++)
 		pthread_join(t[i], NULL);
