@@ -544,6 +544,10 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 		s = hk_superslab_slab_new(ss, cls, false);
 	if (!s)
 		s = hk_heap_fit(h, cls, &ss);
+	if (!s && h->nss == 1 && hk_superslab_grow(h->ss)) {
+		ss = h->ss;
+		s = hk_superslab_slab_new(ss, cls, false);
+	}
 	if (!s) {
 		/* A heap's first superslab is small (hk_superslab_new): most
 		 * threads allocate little. */

@@ -209,7 +209,8 @@ struct hk_superslab {
 	uint64_t dirty_aged;		/* of those, the ones dirty since dirty_since */
 	uint64_t zero_mask;		/* free slices that read as zero */
 	uint32_t nslabs;
-	uint32_t slices;		/* mapped: HK_SLICES, or HK_SS_SMALL_SLICES */
+	uint16_t slices;		/* mapped: HK_SLICES, or HK_SS_SMALL_SLICES */
+	bool alone;			/* a mapping of its own, not an OS chunk */
 	uint64_t dirty_since;		/* ms, hk_now_ms */
 	uint64_t empty_since;		/* ms, when nslabs reached 0 */
 	/* While abandoned: bit c set if a slab of class c had room when
@@ -257,6 +258,9 @@ HK_INLINE struct hk_slab *hk_slab_at(struct hk_superslab *ss, const void *p)
 /* A new superslab from the OS layer (small: HK_SS_SMALL_SLICES of
  * it), registered in the segment map. */
 struct hk_superslab *hk_superslab_new(bool small);
+/* Map the rest of a small superslab's region, in place (mremap), if it
+ * is still free; false if ss is whole already or cannot grow. */
+bool hk_superslab_grow(struct hk_superslab *ss);
 void hk_superslab_free(struct hk_superslab *ss);
 /* A slab of class cls in ss, or NULL if no run of free slices fits
  * (if dirty, none with dirty slices: memory already faulted in; such a

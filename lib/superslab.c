@@ -45,7 +45,7 @@ static int hk_superslab_map(bool small, void **p, bool *fresh)
 
 static void hk_superslab_unmap(struct hk_superslab *ss)
 {
-	if (ss->slices == HK_SLICES)
+	if (!ss->alone)
 		hk_os_chunk_free(ss, HK_SS_SIZE);
 	else
 		hk_os_unmap(ss, hk_superslab_len(ss));
@@ -63,6 +63,7 @@ struct hk_superslab *hk_superslab_new(bool small)
 	if (!fresh)
 		memset(ss, 0, HK_SS_HDR);
 	ss->slices = small ? HK_SS_SMALL_SLICES : HK_SLICES;
+	ss->alone = small;
 	/* Slice 0: the header. */
 	ss->free_mask = small ? ((uint64_t)1 << HK_SS_SMALL_SLICES) - 2 : ~(uint64_t)1;
 	if (fresh) {
@@ -81,6 +82,30 @@ struct hk_superslab *hk_superslab_new(bool small)
 	}
 	hk_stat_add(HK_ST_SS_NEW, 1);
 	return ss;
+}
+
+/* A heap whose small superslab fills grows it while the rest of its
+ * region is free, as it usually is in a program that allocates from one
+ * thread: the heap keeps one superslab, whose frees take the fastest
+ * path (hk_tls.hot), instead of taking a second. */
+bool hk_superslab_grow(struct hk_superslab *ss)
+{
+	size_t old = hk_superslab_len(ss);
+	uint64_t more;
+
+	if (ss->slices == HK_SLICES || hk_os_grow(ss, old, HK_SS_SIZE) != 0)
+		return false;
+	/* The region is all ss's now: one entry, no directory. */
+	if (hk_segmap_set(ss, HK_SS_SIZE, (uintptr_t)ss | HK_SEG_SS) != 0) {
+		hk_segmap_set((char *)ss + old, HK_SS_SIZE - old, 0);
+		hk_os_unmap((char *)ss + old, HK_SS_SIZE - old);
+		return false;
+	}
+	more = ~(uint64_t)0 << ss->slices;
+	ss->free_mask |= more;
+	ss->zero_mask |= more;
+	ss->slices = HK_SLICES;
+	return true;
 }
 
 void hk_superslab_free(struct hk_superslab *ss)
