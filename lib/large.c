@@ -52,6 +52,7 @@
 #define HK_LCACHE_MAX ((size_t)128 << 20)
 #define HK_LARGE_HDR ((size_t)64)
 #define HK_LARGE_PAGE ((size_t)4096)
+#define HK_LCACHE_PIECE ((size_t)256 << 10)
 
 static pthread_mutex_t hk_large_lock = PTHREAD_MUTEX_INITIALIZER;
 /* Oldest first: the purge and the eviction take from the front. */
@@ -131,13 +132,17 @@ static struct hk_large *hk_large_map(size_t len, size_t align)
 }
 
 /* Keep the first keep bytes of l and put the rest (whole pages) in
- * the cache; l keeps all if the tail cannot be registered. */
+ * the cache; l keeps all if the tail is shorter than HK_LCACHE_PIECE
+ * (a piece that small serves few requests, and a request built from
+ * many of them costs a system call each: a churn of 256 KiB to 1 MiB
+ * blocks from 8 threads made 3 times as many) or cannot be
+ * registered. */
 static void hk_large_split(struct hk_large *l, size_t keep)
 {
 	struct hk_large *t = (struct hk_large *)((char *)l + keep);
 	size_t tail = l->maplen - keep;
 
-	if (tail == 0 || hk_segmap_set(t, tail, (uintptr_t)t | HK_SEG_LARGE) != 0)
+	if (tail < HK_LCACHE_PIECE || hk_segmap_set(t, tail, (uintptr_t)t | HK_SEG_LARGE) != 0)
 		return;
 	l->maplen = keep;
 	t->maplen = tail;
