@@ -45,10 +45,16 @@ void hk_free_general(void *p, const char *fn)
 
 	/* A superslab in own[] is ours for sure: no segment map.  What comes
 	 * here from one: a block beyond its slab's first slice, a double
-	 * free, a bad pointer. */
+	 * free, a bad pointer, and a large block that the kernel placed in
+	 * the region after a small superslab (superslab.c): what is no block
+	 * of its slabs goes to the segment map, which knows each page. */
 	if (HK_LIKELY(h->own[hk_own_slot(ss)] == (uintptr_t)ss)) {
-		hk_free_owned(hk_slab_of(ss, p), p, fn);
-		return;
+		struct hk_slab *s = hk_slab_of(ss, p);
+
+		if (HK_LIKELY(hk_free_ok(s, p))) {
+			hk_free_push(s, p);
+			return;
+		}
 	}
 	seg = hk_segmap_get(p);
 	if (HK_LIKELY(seg & HK_SEG_SS)) {

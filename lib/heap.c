@@ -671,8 +671,15 @@ static struct hk_slab *hk_heap_slab_new(struct hk_heap *h, unsigned cls)
 		s = hk_superslab_slab_new(ss, cls, false);
 	if (!s)
 		s = hk_heap_fit(h, cls, &ss);
+	if (!s && h->nss == 1 && hk_superslab_grow(h->ss)) {
+		ss = h->ss;
+		s = hk_superslab_slab_new(ss, cls, false);
+	}
 	if (!s) {
-		ss = hk_superslab_new();
+		/* A heap's first superslab is small (hk_superslab_new): most
+		 * threads allocate little. */
+		ss = hk_superslab_new(h->nss == 0 &&
+				      hk_class_span[cls] < HK_SS_SMALL_SLICES);
 		if (!ss) {
 			__atomic_store_n(&hk_tight, true, __ATOMIC_RELAXED);
 			__atomic_fetch_add(&hk_pressure, 1, __ATOMIC_RELAXED);

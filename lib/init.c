@@ -74,6 +74,7 @@ static void hk_fork_parent(void)
 	hk_fork_holder = 0;
 	hk_os_fork_parent();
 	hk_meta_fork_parent();
+	hk_segmap_fork_parent();
 	hk_large_fork_parent();
 	hk_segmap_fork_parent();
 	hk_heap_fork_parent();

@@ -216,6 +216,8 @@ struct hk_superslab {
 	uint64_t dirty_aged;		/* of those, the ones dirty since dirty_since */
 	uint64_t zero_mask;		/* free slices that read as zero */
 	uint32_t nslabs;
+	uint16_t slices;		/* mapped: HK_SLICES, or HK_SS_SMALL_SLICES */
+	bool alone;			/* a mapping of its own, not an OS chunk */
 	uint64_t dirty_since;		/* ms, hk_now_ms */
 	uint64_t empty_since;		/* ms, when nslabs reached 0 */
 	/* While abandoned: bit c set if a slab of class c had room when
@@ -255,8 +257,17 @@ HK_INLINE struct hk_slab *hk_slab_at(struct hk_superslab *ss, const void *p)
 				  (slice_off >> (HK_SLICE_SHIFT - 7)));
 }
 
-/* A new superslab from the OS layer, registered in the segment map. */
-struct hk_superslab *hk_superslab_new(void);
+/* A heap's first superslab maps only its first HK_SS_SMALL_SLICES
+ * slices (256 KiB), so that a thread that allocates little costs little
+ * address space and commit charge (superslab.c). */
+#define HK_SS_SMALL_SLICES 8u
+
+/* A new superslab from the OS layer (small: HK_SS_SMALL_SLICES of
+ * it), registered in the segment map. */
+struct hk_superslab *hk_superslab_new(bool small);
+/* Map the rest of a small superslab's region, in place (mremap), if it
+ * is still free; false if ss is whole already or cannot grow. */
+bool hk_superslab_grow(struct hk_superslab *ss);
 void hk_superslab_free(struct hk_superslab *ss);
 /* A slab of class cls in ss, or NULL if no run of free slices fits
  * (if dirty, none with dirty slices: memory already faulted in; such a
@@ -283,11 +294,16 @@ size_t hk_superslab_purge(struct hk_superslab *ss, bool all, uint64_t now);
 /* segmap.c                                                            */
 /* ------------------------------------------------------------------ */
 /* Entries per 2 MiB region: 0 not ours, superslab | HK_SEG_SS, large
- * mapping header | HK_SEG_LARGE.  Two levels: hk_segmap_top (bss) points
- * to leaves from hk_os_map, touched only where we have memory. */
+ * mapping header | HK_SEG_LARGE, or, for a region shared by pieces,
+ * directory | HK_SEG_DIR: one entry per 4 KiB page, each of the first
+ * three kinds (segmap.c).  Two levels: hk_segmap_top (bss) points to
+ * leaves from hk_meta_alloc, touched only where we have memory. */
 #define HK_SEG_SS 1u
 #define HK_SEG_LARGE 2u
 #define HK_SEG_KINDS 3u
+#define HK_SEG_DIR 4u
+#define HK_SEG_PAGE_SHIFT 12
+#define HK_SEG_PAGES ((unsigned)(HK_SS_SIZE >> HK_SEG_PAGE_SHIFT))
 #define HK_SEG_ADDR_BITS 48
 #define HK_SEG_LEAF_BITS 14
 #define HK_SEG_TOP_BITS (HK_SEG_ADDR_BITS - HK_SS_SHIFT - HK_SEG_LEAF_BITS)
@@ -308,20 +324,25 @@ HK_INLINE uintptr_t hk_segmap_top_index(uintptr_t r)
 HK_INLINE uintptr_t hk_segmap_get(const void *p)
 {
 	uintptr_t r = (uintptr_t)p >> HK_SS_SHIFT;
-	uintptr_t *leaf;
+	uintptr_t *leaf, e;
 
 	if (HK_UNLIKELY(r >> (HK_SEG_TOP_BITS + HK_SEG_LEAF_BITS)))
 		return 0;
-	leaf = hk_segmap_top[hk_segmap_top_index(r)];
+	leaf = __atomic_load_n(&hk_segmap_top[hk_segmap_top_index(r)], __ATOMIC_ACQUIRE);
 	if (HK_UNLIKELY(!leaf))
 		return 0;
-	return leaf[r & (((uintptr_t)1 << HK_SEG_LEAF_BITS) - 1)];
+	e = __atomic_load_n(&leaf[r & (((uintptr_t)1 << HK_SEG_LEAF_BITS) - 1)],
+			    __ATOMIC_ACQUIRE);
+	if (HK_UNLIKELY(e & HK_SEG_DIR))
+		e = __atomic_load_n((uintptr_t *)(e & ~(uintptr_t)HK_SEG_DIR) +
+				    (((uintptr_t)p & HK_SS_MASK) >> HK_SEG_PAGE_SHIFT),
+				    __ATOMIC_ACQUIRE);
+	return e;
 }
 
-/* Set the entries of [p, p + len) to v; 0 or ENOMEM (a leaf). */
+/* Set the entries of [p, p + len) (whole pages) to v; 0 or ENOMEM (a
+ * leaf or a directory). */
 int hk_segmap_set(const void *p, size_t len, uintptr_t v);
-/* True if every entry of [p, p + len) is 0 or old. */
-bool hk_segmap_free_or(const void *p, size_t len, uintptr_t old);
 /* Call fn for every superslab the map holds; each stays mapped until fn
  * returns (its header read racily: the owner goes on).  For the
  * statistics, not a fast path. */
@@ -513,7 +534,7 @@ void hk_remote_fork_recover(struct hk_heap *h);
 /* ------------------------------------------------------------------ */
 struct hk_large {
 	void *user;			/* the pointer handed out; NULL once freed */
-	size_t maplen;			/* multiple of HK_SS_SIZE */
+	size_t maplen;			/* a multiple of 4 KiB */
 	size_t size;			/* asked for */
 	uint64_t freed_at;		/* ms, while in the cache */
 };

@@ -49,5 +49,11 @@
 #undef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000	/* Linux 4.17; older kernels take it as a hint */
 #endif
+#ifndef MADV_KEEPONFORK
+#define MADV_KEEPONFORK 19		/* Linux 4.14 */
+#endif
+#ifndef MADV_DOFORK
+#define MADV_DOFORK 11			/* Linux 2.6.16 */
+#endif
 
 #endif /* HK_KCONST_H */

@@ -48,6 +48,19 @@ void hk_os_unmap(void *p, size_t len)
 		HK_OS_COUNT(HK_BACKEND_LAZY, released, len);
 }
 
+/* Three calls that change nothing in the common case: each finds the
+ * flags it would set already there and returns (mprotect_fixup and
+ * madvise_update_vma compare first). */
+void hk_os_reset(void *p, size_t len)
+{
+	int saved = errno;
+
+	mprotect(p, len, PROT_READ | PROT_WRITE);
+	errno = saved;
+	hk_os_sys_advise(p, len, MADV_DOFORK);
+	hk_os_sys_advise(p, len, MADV_KEEPONFORK);
+}
+
 int hk_os_remap(void *p, size_t oldlen, size_t newlen, void **out)
 {
 	int saved = errno, err = 0;

@@ -113,6 +113,11 @@ int hk_os_remap(void *p, size_t oldlen, size_t newlen, void **out);
  * without MREMAP_MAYMOVE); 0 or an errno value (ENOMEM: the address
  * space after it is taken; EFAULT: it spans several kernel mappings). */
 int hk_os_grow(void *p, size_t oldlen, size_t newlen);
+/* Give [p, p+len), a region from hk_os_map, back the attributes it was
+ * mapped with, whatever its program did to it: read-write,
+ * MADV_DOFORK, MADV_KEEPONFORK (errors ignored: the last is EINVAL
+ * before Linux 4.14, which has no MADV_WIPEONFORK to undo). */
+void hk_os_reset(void *p, size_t len);
 /* Move the pages of [src, src+len) to dst (mremap MREMAP_FIXED): what
  * was mapped at dst is replaced, src is left unmapped, and no page is
  * faulted, zeroed or copied (aligned to HK_CHUNK_SIZE, whole page tables

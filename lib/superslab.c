@@ -23,18 +23,49 @@ _Static_assert(HK_SS_SHIFT == HK_CHUNK_SHIFT, "superslab is an OS chunk");
 _Static_assert(HK_SLICES << HK_SLICE_SHIFT == HK_SS_SIZE, "slices tile it");
 _Static_assert(HK_SS_HDR <= ((size_t)1 << HK_SLICE_SHIFT), "header fits slice 0");
 
-struct hk_superslab *hk_superslab_new(void)
+/* The bytes of ss mapped. */
+static size_t hk_superslab_len(const struct hk_superslab *ss)
+{
+	return (size_t)ss->slices << HK_SLICE_SHIFT;
+}
+
+/* A small superslab is a lazy mapping of its own at a 2 MiB boundary,
+ * the rest of the region left to the kernel: RLIMIT_AS counts even
+ * PROT_NONE reservations, so a thread that allocates a little must not
+ * hold 2 MiB.  A pointer that masking leads to it from the rest of the
+ * region finds slices in no slab (slab_of 0): the segment map, which
+ * knows the region page by page, decides (alloc.c, hk_free_general). */
+static int hk_superslab_map(bool small, void **p, bool *fresh)
+{
+	if (!small)
+		return hk_os_chunk_alloc(HK_SS_SIZE, p, fresh);
+	*fresh = true;
+	return hk_os_map((size_t)HK_SS_SMALL_SLICES << HK_SLICE_SHIFT, HK_SS_SIZE, p);
+}
+
+static void hk_superslab_unmap(struct hk_superslab *ss)
+{
+	if (!ss->alone)
+		hk_os_chunk_free(ss, HK_SS_SIZE);
+	else
+		hk_os_unmap(ss, hk_superslab_len(ss));
+}
+
+struct hk_superslab *hk_superslab_new(bool small)
 {
 	struct hk_superslab *ss;
 	bool fresh;
 	void *p;
 
-	if (hk_os_chunk_alloc(HK_SS_SIZE, &p, &fresh) != 0)
+	if (hk_superslab_map(small, &p, &fresh) != 0)
 		return NULL;
 	ss = p;
 	if (!fresh)
 		memset(ss, 0, HK_SS_HDR);
-	ss->free_mask = ~(uint64_t)1;	/* slice 0: the header */
+	ss->slices = small ? HK_SS_SMALL_SLICES : HK_SLICES;
+	ss->alone = small;
+	/* Slice 0: the header. */
+	ss->free_mask = small ? ((uint64_t)1 << HK_SS_SMALL_SLICES) - 2 : ~(uint64_t)1;
 	if (fresh) {
 		ss->zero_mask = ~(uint64_t)0;
 	} else {
@@ -44,19 +75,44 @@ struct hk_superslab *hk_superslab_new(void)
 		ss->dirty_aged = ss->free_mask;
 		ss->dirty_since = hk_now_ms();
 	}
-	if (hk_segmap_set(ss, HK_SS_SIZE, (uintptr_t)ss | HK_SEG_SS) != 0) {
-		hk_os_chunk_free(ss, HK_SS_SIZE);
+	if (hk_segmap_set(ss, hk_superslab_len(ss), (uintptr_t)ss | HK_SEG_SS) != 0) {
+		hk_segmap_set(ss, hk_superslab_len(ss), 0);
+		hk_superslab_unmap(ss);
 		return NULL;
 	}
 	hk_stat_add(HK_ST_SS_NEW, 1);
 	return ss;
 }
 
+/* A heap whose small superslab fills grows it while the rest of its
+ * region is free, as it usually is in a program that allocates from one
+ * thread: the heap keeps one superslab, whose frees take the fastest
+ * path (hk_tls.hot), instead of taking a second. */
+bool hk_superslab_grow(struct hk_superslab *ss)
+{
+	size_t old = hk_superslab_len(ss);
+	uint64_t more;
+
+	if (ss->slices == HK_SLICES || hk_os_grow(ss, old, HK_SS_SIZE) != 0)
+		return false;
+	/* The region is all ss's now: one entry, no directory. */
+	if (hk_segmap_set(ss, HK_SS_SIZE, (uintptr_t)ss | HK_SEG_SS) != 0) {
+		hk_segmap_set((char *)ss + old, HK_SS_SIZE - old, 0);
+		hk_os_unmap((char *)ss + old, HK_SS_SIZE - old);
+		return false;
+	}
+	more = ~(uint64_t)0 << ss->slices;
+	ss->free_mask |= more;
+	ss->zero_mask |= more;
+	ss->slices = HK_SLICES;
+	return true;
+}
+
 void hk_superslab_free(struct hk_superslab *ss)
 {
-	hk_segmap_set(ss, HK_SS_SIZE, 0);
+	hk_segmap_set(ss, hk_superslab_len(ss), 0);
 	hk_segmap_quiesce(ss);	/* the statistics may be reading its header */
-	hk_os_chunk_free(ss, HK_SS_SIZE);
+	hk_superslab_unmap(ss);
 	hk_stat_add(HK_ST_SS_FREE, 1);
 }
 
