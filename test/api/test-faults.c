@@ -56,25 +56,36 @@ static int hk_find_rw(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
-/* The address of section name in the ELF file at path, or 0. */
-static uint64_t hk_section_addr(const char *path, const char *name)
+/* The section headers of the ELF file at path, read into a buffer of
+ * *len bytes whose start is the file header; NULL if unreadable. */
+static const Elf64_Shdr *hk_elf_sections(const char *path, const char **file,
+					 uint64_t *len)
 {
 	static char buf[1 << 20];
 	int fd = open(path, O_RDONLY);
 	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
-	const Elf64_Shdr *sh;
-	const char *names;
 
 	if (fd >= 0)
 		close(fd);
 	if (n < (ssize_t)sizeof(*eh) || eh->e_shoff + (uint64_t)eh->e_shnum *
-	    sizeof(*sh) > (uint64_t)n || eh->e_shstrndx >= eh->e_shnum)
-		return 0;
-	sh = (const Elf64_Shdr *)(buf + eh->e_shoff);
-	names = buf + sh[eh->e_shstrndx].sh_offset;
-	for (int i = 0; i < eh->e_shnum; i++)
-		if (strcmp(names + sh[i].sh_name, name) == 0)
+	    sizeof(Elf64_Shdr) > (uint64_t)n || eh->e_shstrndx >= eh->e_shnum)
+		return NULL;
+	*file = buf;
+	*len = (uint64_t)n;
+	return (const Elf64_Shdr *)(buf + eh->e_shoff);
+}
+
+/* The address of section name in the ELF file at path, or 0. */
+static uint64_t hk_section_addr(const char *path, const char *name)
+{
+	const char *buf;
+	uint64_t n;
+	const Elf64_Shdr *sh = hk_elf_sections(path, &buf, &n);
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
+
+	for (int i = 0; sh && i < eh->e_shnum; i++)
+		if (strcmp(buf + sh[eh->e_shstrndx].sh_offset + sh[i].sh_name, name) == 0)
 			return sh[i].sh_addr;
 	return 0;
 }
@@ -83,31 +94,21 @@ static uint64_t hk_section_addr(const char *path, const char *name)
  * (its .symtab entry), or 0 when the file has no such symbol (stripped). */
 static long hk_symbol_pages(const char *path, const char *sym)
 {
-	static char buf[1 << 20];
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
+	const char *buf;
+	uint64_t n, pg = (uint64_t)sysconf(_SC_PAGESIZE);
+	const Elf64_Shdr *sh = hk_elf_sections(path, &buf, &n);
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)buf;
-	const Elf64_Shdr *sh;
-	uint64_t pg = (uint64_t)sysconf(_SC_PAGESIZE);
 
-	if (fd >= 0)
-		close(fd);
-	if (n < (ssize_t)sizeof(*eh) || eh->e_shoff + (uint64_t)eh->e_shnum *
-	    sizeof(*sh) > (uint64_t)n)
-		return 0;
-	sh = (const Elf64_Shdr *)(buf + eh->e_shoff);
-	for (int i = 0; i < eh->e_shnum; i++) {
+	for (int i = 0; sh && i < eh->e_shnum; i++) {
 		const Elf64_Sym *st = (const Elf64_Sym *)(buf + sh[i].sh_offset);
-		const char *names;
+		const Elf64_Shdr *str = &sh[sh[i].sh_link];
 
 		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum ||
-		    sh[i].sh_offset + sh[i].sh_size > (uint64_t)n ||
-		    sh[sh[i].sh_link].sh_offset >= (uint64_t)n)
+		    sh[i].sh_offset + sh[i].sh_size > n || str->sh_offset >= n)
 			continue;
-		names = buf + sh[sh[i].sh_link].sh_offset;
 		for (uint64_t k = 0; k < sh[i].sh_size / sizeof(*st); k++)
-			if (st[k].st_name < sh[sh[i].sh_link].sh_size &&
-			    strcmp(names + st[k].st_name, sym) == 0 && st[k].st_size)
+			if (st[k].st_name < str->sh_size && st[k].st_size &&
+			    strcmp(buf + str->sh_offset + st[k].st_name, sym) == 0)
 				return (long)((st[k].st_value + st[k].st_size - 1) / pg -
 					      st[k].st_value / pg + 1);
 	}
