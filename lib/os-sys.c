@@ -46,15 +46,15 @@ static bool hk_os_aligned(const void *p, size_t align)
 	return ((uintptr_t)p & (align - 1)) == 0;
 }
 
-/* Over-reserve PROT_NONE and keep the aligned middle: one trim per
- * reservation, never per chunk. */
-static int hk_os_sys_reserve_trim(size_t len, size_t align, void **out)
+/* Over-map and keep the aligned middle: one trim per reservation,
+ * never per chunk. */
+static int hk_os_sys_trimmed(size_t len, size_t align, int prot, int flags, void **out)
 {
 	size_t span = len + align - hk_os_page;
 	char *p = NULL, *a;
 	int err;
 
-	err = hk_os_sys_mmap(NULL, span, PROT_NONE, MAP_NORESERVE, (void **)&p);
+	err = hk_os_sys_mmap(NULL, span, prot, flags, (void **)&p);
 	if (err)
 		return err;
 	a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
@@ -62,6 +62,11 @@ static int hk_os_sys_reserve_trim(size_t len, size_t align, void **out)
 	hk_os_sys_unmap(a + len, (size_t)(p + span - (a + len)));
 	*out = a;
 	return 0;
+}
+
+static int hk_os_sys_reserve_trim(size_t len, size_t align, void **out)
+{
+	return hk_os_sys_trimmed(len, align, PROT_NONE, MAP_NORESERVE, out);
 }
 
 int hk_os_sys_reserve(size_t len, size_t align, void **out)
@@ -105,6 +110,14 @@ int hk_os_sys_map(size_t len, size_t align, int flags, void **out)
 		}
 		hk_os_sys_unmap(p, len);
 	}
+	/* A lazy map is over-mapped read-write and trimmed: mmap and munmap
+	 * as a single-threaded program's malloc makes them, where a sandbox
+	 * that lists only those (mmap read-write, never PROT_NONE or
+	 * MAP_FIXED) kills on a PROT_NONE reservation and the MAP_FIXED
+	 * over it.  The span is charged under vm.overcommit_memory=2 until
+	 * the trim: on ENOMEM the reservation, which is not, is tried. */
+	if (!commits && hk_os_sys_trimmed(len, align, PROT_READ | PROT_WRITE, flags, out) == 0)
+		return 0;
 	err = hk_os_sys_reserve_trim(len, align, &p);
 	if (err)
 		return err;

@@ -14,6 +14,13 @@
  *   sched_getaffinity pass too: a program that makes threads or forks
  *   after sandboxing allows those.
  *
+ * plain: the calls of a single-threaded program's glibc malloc and
+ *   little else, as a program that sandboxes itself lists them (vndb's
+ *   imgproc, for one): mmap only read-write, never PROT_NONE or
+ *   MAP_FIXED (glibc reserves PROT_NONE only for a thread's arena);
+ *   mprotect only read-write; madvise MADV_DONTNEED, any other advice
+ *   failing with EINVAL; munmap, mremap, brk.
+ *
  * systemd: SystemCallFilter=@system-service with the default action
  *   (kill), as of systemd 252-256 (src/shared/seccomp-util.c): every
  *   name below, and nothing else: no mincore.  systemd installs it
@@ -129,6 +136,45 @@ static inline void hk_sbx_openssh(struct hk_sbx *f, int threads)
 	hk_sbx_allow_mask(f, SYS_mmap, 2, prot);
 	hk_sbx_allow_mask(f, SYS_mprotect, 2, prot);
 	hk_sbx_madvise(f);
+	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+}
+
+/* nr == n and argument arg, masked by mask, equals val. */
+static inline void hk_sbx_allow_eq(struct hk_sbx *f, long n, int arg, unsigned mask, unsigned val)
+{
+	hk_sbx_put(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (unsigned)n, 0, 4));
+	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, args[arg])));
+	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_ALU | BPF_AND | BPF_K, mask));
+	hk_sbx_put(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, val, 0, 1));
+	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	HK_SBX_NR();	/* reached by a mismatch on either test */
+}
+
+static inline void hk_sbx_plain(struct hk_sbx *f)
+{
+	static const long allow[] = {
+		SYS_brk, SYS_clock_gettime, SYS_close, SYS_exit, SYS_exit_group,
+		SYS_futex, SYS_getrandom, SYS_mremap, SYS_munmap, SYS_nanosleep,
+		SYS_clock_nanosleep, SYS_read, SYS_write, SYS_rt_sigprocmask,
+	};
+	const unsigned rw = PROT_READ | PROT_WRITE;
+
+	hk_sbx_begin(f);
+	hk_sbx_allow(f, allow, sizeof(allow) / sizeof(allow[0]));
+	/* mmap: both tests load their own argument, so they chain. */
+	hk_sbx_put(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 6));
+	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, args[2])));
+	hk_sbx_put(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, rw, 0, 3));
+	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+		offsetof(struct seccomp_data, args[3])));
+	hk_sbx_put(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_FIXED, 1, 0));
+	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	hk_sbx_allow_eq(f, SYS_mprotect, 2, ~0u, rw);
+	hk_sbx_allow_eq(f, SYS_madvise, 2, ~0u, MADV_DONTNEED);
+	hk_sbx_ret(f, SYS_madvise, SECCOMP_RET_ERRNO | EINVAL);
 	hk_sbx_put(f, (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
 }
 
