@@ -76,7 +76,6 @@ static void hk_fork_parent(void)
 	hk_meta_fork_parent();
 	hk_segmap_fork_parent();
 	hk_large_fork_parent();
-	hk_segmap_fork_parent();
 	hk_heap_fork_parent();
 }
 
