@@ -431,13 +431,13 @@ static struct hk_large *hk_lcache_take_at(void *p, size_t need)
 
 	if (!__atomic_load_n(&hk_lcache_n, __ATOMIC_RELAXED))
 		return NULL;
-	pthread_mutex_lock(&hk_large_lock);
+	hk_lock(&hk_large_lock);
 	for (unsigned i = 0; i < hk_lcache_n; i++)
 		if (hk_lcache[i] == p && hk_lcache[i]->maplen >= need) {
 			l = hk_lcache_remove(i);
 			break;
 		}
-	pthread_mutex_unlock(&hk_large_lock);
+	hk_unlock(&hk_large_lock);
 	return l;
 }
 

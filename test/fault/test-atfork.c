@@ -65,6 +65,34 @@ static atomic_int bad;		/* contents found wrong */
 static void *carried;		/* from prepare to parent and child */
 static const size_t carried_len = 3000;
 
+/* A vector that doubles: a large block cut from a cached mapping grows
+ * back over the rest of it, which it takes out of the cache. */
+static void grow(uintptr_t seed)
+{
+	size_t len = 1 << 20;
+	void *v;
+
+	ta.free(ta.malloc(16 << 20));
+	v = ta.malloc(len);
+	if (!v) {
+		atomic_fetch_add(&bad, 1);
+		return;
+	}
+	ta_fill(v, len, seed);
+	for (; len < 8 << 20; len *= 2) {
+		void *n = ta.realloc(v, len * 2);
+
+		if (!n || ta_check(n, len, seed) != len) {
+			atomic_fetch_add(&bad, 1);
+			ta.free(n ? n : v);
+			return;
+		}
+		v = n;
+		ta_fill(v, len * 2, seed);
+	}
+	ta.free(v);
+}
+
 /* Every way of allocating, contents checked; all freed again. */
 static void work(uintptr_t seed)
 {
@@ -97,6 +125,7 @@ static void work(uintptr_t seed)
 			atomic_fetch_add(&bad, 1);
 		ta.free(p[i]);
 	}
+	grow(seed + 6);
 }
 
 static void on_prepare(void)
