@@ -6,7 +6,7 @@
  * aligned reservation pays that once per reservation, and a lazy
  * reservation costs no memory until touched.  Why a cache: on a VM with
  * free page reporting a fresh chunk can cost 10-20x a warm one
- * (KERNEL-FACTS 2.5), and a reused chunk costs no fault at all.
+ * (doc/KERNEL-COSTS.md, section 4), and a reused chunk costs no fault at all.
  *
  * The lock (os.c) covers the tables only: mmap of a reservation happens
  * under it (rare), commit, advice and prefault of a chunk outside it.

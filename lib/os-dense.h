@@ -7,7 +7,7 @@
  * probes are dense, later fresh chunks are promoted: to a huge page
  * (MADV_HUGEPAGE) as long as a timed trial of each chunk's first fault
  * says huge pages are cheap here (a VM with free page reporting can make
- * one cost 10-20x: KERNEL-FACTS 2.5), else to MADV_POPULATE_WRITE; one
+ * one cost 10-20x: doc/KERNEL-COSTS.md, section 4), else to MADV_POPULATE_WRITE; one
  * chunk in 8 or 16 stays a lazy probe, so the density keeps being
  * measured.  A sparse probe stops promotion at once.
  *
@@ -33,16 +33,16 @@
 #define HK_DENSE_STREAK 2
 /* While promoting, one fresh chunk in this many stays a lazy probe: a
  * probe costs what a lazy chunk costs, about 1.25x a populated one and
- * 3-4x a huge one (KERNEL-FACTS 2.1), so probes are rarer while huge
+ * 3-4x a huge one (doc/KERNEL-COSTS.md, section 1), so probes are rarer while huge
  * pages win.  The price is the reaction to memory turning sparse: up to
  * HK_DENSE_PROBE_EVERY_THP + 8 more chunks promoted (the 8: os-dense.c's
  * lag) before a probe says so. */
 #define HK_DENSE_PROBE_EVERY 8
 #define HK_DENSE_PROBE_EVERY_THP 16
 /* A THP first fault slower than this loses to the fallback: populating
- * 2 MiB of 4 KiB pages costs about 320 us/MiB (KERNEL-FACTS 2.1 b); a
+ * 2 MiB of 4 KiB pages costs about 320 us/MiB (doc/KERNEL-COSTS.md, section 1); a
  * warm huge page about 100 us/MiB, one the hypervisor took back
- * 1-2.3 ms/MiB (2.5). */
+ * 1.3-2.2 ms/MiB (section 4). */
 #define HK_DENSE_TRIAL_SLOW_NS 640000u
 /* After a slow trial, this many promoted chunks are populated instead
  * of huge, doubling per slow trial up to the cap; a fast trial resets

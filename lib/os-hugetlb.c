@@ -1,6 +1,6 @@
 /* os-hugetlb.c: MAP_HUGETLB pages of 2 MiB from the pool the
  * administrator reserved (vm.nr_hugepages).  No compaction, no
- * hypervisor reclaim (KERNEL-FACTS 2.5), but an empty pool fails the
+ * hypervisor reclaim (doc/KERNEL-COSTS.md, section 4), but an empty pool fails the
  * mmap with ENOMEM (ENOSYS without CONFIG_HUGETLBFS, EINVAL for a size
  * the kernel lacks), and os.c then demotes.  A private hugetlb mapping
  * takes its pool pages at mmap time, so the batch layer commits each

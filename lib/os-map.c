@@ -1,7 +1,7 @@
 /* os-map.c: mappings for large objects.  Whatever the backend, these are
  * lazy 4 KiB pages: a large object is sparse or of unknown density until
- * proved otherwise, and only what is touched should cost (KERNEL-FACTS
- * 3.2).  In THP "always" mode they get MADV_NOHUGEPAGE, or one touch
+ * proved otherwise, and only what is touched should cost (doc/KERNEL-COSTS.md,
+ * section 2).  In THP "always" mode they get MADV_NOHUGEPAGE, or one touch
  * would cost 2 MiB of RSS.  They need no probe (os-impl.h,
  * hk_os_started).  Not a hot path (the allocator caches large
  * blocks), so larger alignments may over-map and trim.  Resident pages

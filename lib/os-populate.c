@@ -1,6 +1,6 @@
 /* os-populate.c: lazy mmap, then madvise(MADV_POPULATE_WRITE) (5.14+) at
  * prefault time: the kernel faults the range in without a trap per page
- * (about 25% cheaper than first-touch faults, KERNEL-FACTS 2.1 b) and,
+ * (about 25-30% cheaper than first-touch faults, doc/KERNEL-COSTS.md) and,
  * unlike MAP_POPULATE, reports failure.  EINVAL means an older kernel;
  * os.c then demotes along the chain. */
 #include "kconst.h"

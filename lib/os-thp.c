@@ -1,7 +1,7 @@
 /* os-thp.c: transparent huge pages: a 2 MiB-aligned lazy mapping with
  * madvise(MADV_HUGEPAGE) (2.6.38+), so each first touch of a 2 MiB piece
  * maps one huge page: 3-4x cheaper than 4 KiB faults for memory that is
- * touched completely, and munmap 15x cheaper (KERNEL-FACTS 2.1 e).
+ * touched completely, and munmap 9-15x cheaper (doc/KERNEL-COSTS.md).
  * Prefault populates with MADV_POPULATE_WRITE, or touches one byte per
  * page before 5.14.  EINVAL from the advice (a kernel without
  * CONFIG_TRANSPARENT_HUGEPAGE) fails acquire, and os.c demotes. */

@@ -1,6 +1,6 @@
 /* os-touch.c: lazy mmap, then one write per page at prefault time.  The
  * populate fallback for kernels before 5.14 (no MADV_POPULATE_WRITE): it
- * costs what first-touch faults cost, only earlier (KERNEL-FACTS 2.1 c),
+ * costs what first-touch faults cost, only earlier (doc/KERNEL-COSTS.md),
  * which is the point when latency later matters more than CPU now. */
 #include "os-impl.h"
 

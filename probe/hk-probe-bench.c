@@ -8,8 +8,8 @@
  * its own; the cost is the child's thread CPU time (preemption on a shared
  * machine does not count), release is timed apart.  An unmeasured warm-up
  * pass comes first; repetitions alternate the order of backends and
- * patterns and the table gives medians.  The method is that of the
- * measurements in shared/KERNEL-FACTS.md, whose figures it reproduces. */
+ * patterns and the table gives medians.  doc/KERNEL-COSTS.md gives
+ * the figures it measured and what the code draws from them. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -218,7 +218,7 @@ static int hk_bench_measure(struct hk_bench *b)
 	int measured = 0;
 
 	/* Memory a VM has not touched for a while is slow to fault again,
-	 * 2 MiB pages the most (KERNEL-FACTS.md 2.5): one unmeasured dense
+	 * 2 MiB pages the most (doc/KERNEL-COSTS.md, section 4): one unmeasured dense
 	 * pass first, so the table compares backends on warm memory. */
 	for (int rep = -1; rep < (int)b->reps; rep++)
 		if (hk_bench_pass(b, rep, &measured))

@@ -9,15 +9,15 @@
  *   thp   when THP is enabled as "madvise" or "always", the
  *         MADV_HUGEPAGE trial was accepted and THP defrag is "defer" or
  *         "never": memory touched in full costs about 100 us/MiB with
- *         2 MiB pages against 320-440 us/MiB with 4 KiB ones (KERNEL-FACTS
- *         2.1), and munmap 15x less;
+ *         2 MiB pages against 320-440 us/MiB with 4 KiB ones (doc/
+ *         KERNEL-COSTS.md, section 1), and munmap 9-15x less;
  *   lazy  otherwise.  Defrag "madvise", "always" and "defer+madvise" make
  *         a fault in MADV_HUGEPAGE memory compact memory synchronously
  *         when no free huge page is at hand: measured here (make bench,
  *         fresh-touch-all, 1 GiB touched) the same run took 0.14 s to
  *         3.2 s with thp against 0.6-1.0 s with lazy pages, and touching
  *         10% of it cost thp 2x lazy; after idle periods on a VM a THP
- *         fault costs 10-20x a warm one (KERNEL-FACTS 2.5).  A fleet
+ *         fault costs 10-20x a warm one (doc/KERNEL-COSTS.md, section 4).  A fleet
  *         default must not stall a process for seconds, so huge pages
  *         are taken only where the kernel will not stall for them (or
  *         when asked for: HAKMEM_BACKEND=thp).  lazy also when the cgroup
@@ -29,8 +29,8 @@
  *   auto never takes hugetlb pool pages: a system-wide allocator must not
  *   drain a pool an administrator reserved for one program.  hugetlb is
  *   used only when asked for.  auto never prefaults either: memory of
- *   which 10% is touched costs 7-10x more CPU and 10x the RSS when
- *   prefaulted (KERNEL-FACTS 2.2).
+ *   which 10% is touched costs 6-9x more CPU and 10x the RSS when
+ *   prefaulted (doc/KERNEL-COSTS.md, section 2).
  *
  * An explicit HAKMEM_BACKEND whose feature the probe found missing is
  * demoted along the chain at once, and the reason names the missing fact:

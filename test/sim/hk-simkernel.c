@@ -33,7 +33,7 @@
  * real ones; uname(2) answered by this launcher through a seccomp user
  * notification (sim-uname.c, Linux 5.0); personality(2) and prctl(2) set
  * before exec, inherited by every child.  What it cannot fake
- * (KERNEL-FACTS 4.2): memory behaving as THP "always" on a host that is
+ * (doc/KERNEL-COSTS.md, section 5): memory behaving as THP "always" on a host that is
  * not, the auxv/vDSO version, i386 system calls, /proc/meminfo changing
  * while the command runs (its copy is taken at start under
  * --no-hugetlbfs), /proc/sys/vm/nr_hugepages staying present.
