@@ -9,6 +9,7 @@
 
 #include "heap-impl.h"
 #include "internal.h"
+#include "os.h"
 #include "lock.h"
 
 pthread_mutex_t hk_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -552,7 +552,7 @@ void hk_large_fork_child(void);
 /* ------------------------------------------------------------------ */
 /* purge.c                                                             */
 /* ------------------------------------------------------------------ */
-uint64_t hk_now_ms(void);
+/* hk_now_ms, the clock of the delays: os.h. */
 /* HAKMEM_PURGE_DELAY_MS, read once at init. */
 extern uint64_t hk_purge_delay;
 bool hk_purge_due(uint64_t since, uint64_t now);

@@ -29,7 +29,6 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 #include <unistd.h>
 
 #define HK_ONCE_DONE 2
@@ -43,14 +42,8 @@ extern __thread int *hk_once_mine[HK_ONCE_NEST]
 	__attribute__((tls_model("initial-exec"), visibility("hidden")));
 
 /* Milliseconds of CLOCK_MONOTONIC_COARSE: the vDSO answers, no system
- * call. */
-static inline uint64_t hk_once_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+ * call (os-sys.c). */
+uint64_t hk_now_ms(void) __attribute__((visibility("hidden")));
 
 static inline bool hk_once_is_mine(const int *state)
 {
@@ -94,8 +87,8 @@ static inline bool hk_once_claim(int *state)
 		if (hk_once_is_mine(state))
 			break;
 		if (!since)
-			since = hk_once_ms() + 1;
-		else if (hk_once_ms() + 1 - since >= HK_ONCE_WAIT_MS)
+			since = hk_now_ms() + 1;
+		else if (hk_now_ms() + 1 - since >= HK_ONCE_WAIT_MS)
 			break;
 		sched_yield();
 		st = __atomic_load_n(state, __ATOMIC_ACQUIRE);

@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include "kconst.h"
 #include "msg.h"
@@ -200,14 +199,6 @@ enum hk_dense_act hk_dense_pick(char *p, size_t len)
 	return act;
 }
 
-static uint64_t hk_dense_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Returns whether populate may still serve the chunk. */
 static bool hk_dense_fail(enum hk_dense_act act, const struct hk_os_backend *b, int err)
 {
@@ -252,9 +243,9 @@ static void hk_dense_thp(char *p, size_t len)
 		return;
 	}
 	__atomic_store_n(&hk_dense_advised, true, __ATOMIC_RELAXED);
-	t0 = hk_dense_now();
+	t0 = hk_os_sys_ns();
 	*(volatile char *)p = 0;
-	ns = hk_dense_now() - t0;
+	ns = hk_os_sys_ns() - t0;
 	saved = errno;
 	if (mincore(p + HK_CHUNK_SIZE - hk_os_page, hk_os_page, &last) != 0)
 		last = 0;

@@ -196,14 +196,6 @@ void hk_hugetlb_fork_prepare(void)
 	HK_OS_COUNT(HK_BACKEND_HUGETLB, fork_waits, 1);
 }
 
-static int64_t hk_hugefork_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* FUTEX_WAIT (shared: two processes) until the child says done, or the
  * bound passes (fork failed, or the child died first). */
 void hk_hugetlb_fork_parent(void)
@@ -213,9 +205,9 @@ void hk_hugetlb_fork_parent(void)
 
 	if (!hk_hugefork_waits)
 		return;
-	end = hk_hugefork_ns() + hk_hugefork_bound_ns();
+	end = (int64_t)hk_os_sys_ns() + hk_hugefork_bound_ns();
 	while (!__atomic_load_n(hk_hugefork_done, __ATOMIC_ACQUIRE) &&
-	       (left = end - hk_hugefork_ns()) > 0) {
+	       (left = end - (int64_t)hk_os_sys_ns()) > 0) {
 		struct timespec ts = { left / 1000000000LL, left % 1000000000LL };
 
 		syscall(SYS_futex, hk_hugefork_done, FUTEX_WAIT, 0, &ts, NULL, 0);

@@ -31,6 +31,8 @@ int hk_os_sys_reserve(size_t len, size_t align, void **out);
 int hk_os_sys_fixed(void *p, size_t len, int flags);
 int hk_os_sys_unmap(void *p, size_t len);
 int hk_os_sys_advise(void *p, size_t len, int advice);
+/* CLOCK_MONOTONIC in nanoseconds (vDSO). */
+uint64_t hk_os_sys_ns(void);
 /* One write per page that leaves the contents as they are. */
 int hk_os_sys_touch(void *p, size_t len);
 /* MADV_POPULATE_WRITE where the kernel has it, else the touch loop. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "kconst.h"
 #include "msg.h"
@@ -215,4 +216,24 @@ int hk_os_sys_purge(void *p, size_t len)
 	bool zeroed;
 
 	return hk_os_sys_purge_z(p, len, &zeroed);
+}
+
+/* The clocks, here for every layer (the run-once flags, the purge
+ * delays, the timed trials): both are vDSO reads, no system call.
+ * Milliseconds of the coarse clock, for delays and bounds. */
+uint64_t hk_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Nanoseconds of the fine clock, for what is timed in microseconds. */
+uint64_t hk_os_sys_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

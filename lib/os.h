@@ -163,6 +163,10 @@ void hk_os_fork_prepare(void);
 void hk_os_fork_parent(void);
 void hk_os_fork_child(void);
 
+/* Milliseconds of CLOCK_MONOTONIC_COARSE (a vDSO read, no system call):
+ * the clock of purge delays and the run-once flags' bound (os-sys.c). */
+uint64_t hk_now_ms(void);
+
 /* A global placed in .lbss, which the x86-64 linker script puts after
  * every .bss section, in link order: off the page the loader writes at
  * start-up, for the segment map's top table (segmap.c) and for what
