@@ -11,32 +11,45 @@
 #include "msg.h"
 #include "options.h"
 
+#define HK_OPT_FIELD(f) offsetof(struct hk_options, f)
+
 const struct hk_option_desc hk_option_descs[] = {
-	{ "HAKMEM_BACKEND", "auto|lazy|populate|touch|map_populate|thp|hugetlb",
-	  "how memory is acquired from the OS (auto: chosen by the probe)" },
-	{ "HAKMEM_SS_PREFAULT", "0|1|2",
-	  "prefault fresh superslabs: 0 off, 1 populate, 2 populate then touch" },
-	{ "HAKMEM_VERBOSE", "0|1", "print the probe's decision and demotions on stderr" },
-	{ "HAKMEM_STATS", "0|1", "print counters at exit" },
-	{ "HAKMEM_PURGE_DELAY_MS", "0..60000",
-	  "how long empty slabs and superslabs wait before being purged" },
-	{ "HAKMEM_DENSE", "0|1",
-	  "under auto with lazy pages, promote fresh memory found dense (huge pages or populate)" },
+	[HK_OPT_BACKEND] = { "HAKMEM_BACKEND", HK_OPTK_BACKEND, 0, 0, HK_BACKEND_AUTO,
+		"auto|lazy|populate|touch|map_populate|thp|hugetlb",
+		"how memory is acquired from the OS (auto: chosen by the probe)",
+		HK_OPT_FIELD(backend) },
+	[HK_OPT_PREFAULT] = { "HAKMEM_SS_PREFAULT", HK_OPTK_PREFAULT, 0, 2, HK_PREFAULT_UNSET,
+		"0|1|2",
+		"prefault fresh superslabs: 0 off, 1 populate, 2 populate then touch",
+		HK_OPT_FIELD(prefault) },
+	[HK_OPT_VERBOSE] = { "HAKMEM_VERBOSE", HK_OPTK_BOOL, 0, 1, 0,
+		"0|1", "print the probe's decision and demotions on stderr",
+		HK_OPT_FIELD(verbose) },
+	[HK_OPT_STATS] = { "HAKMEM_STATS", HK_OPTK_BOOL, 0, 1, 0,
+		"0|1", "print counters at exit",
+		HK_OPT_FIELD(stats) },
+	[HK_OPT_PURGE_DELAY] = { "HAKMEM_PURGE_DELAY_MS", HK_OPTK_LONG, 0, 60000, 100,
+		"0..60000",
+		"how long empty slabs and superslabs wait before being purged",
+		HK_OPT_FIELD(purge_delay_ms) },
+	/* Off by default: measuring density takes mincore(2) after start,
+	 * which the seccomp filters that allow glibc's malloc kill on
+	 * (lib/load.c). */
+	[HK_OPT_DENSE] = { "HAKMEM_DENSE", HK_OPTK_BOOL, 0, 1, 0,
+		"0|1",
+		"under auto with lazy pages, promote fresh memory found dense (huge pages or populate)",
+		HK_OPT_FIELD(dense) },
 };
-const int hk_option_count = sizeof(hk_option_descs) / sizeof(hk_option_descs[0]);
+const int hk_option_count = HK_OPT_COUNT;
 
-enum { HK_OPT_BACKEND, HK_OPT_PREFAULT, HK_OPT_VERBOSE, HK_OPT_STATS, HK_OPT_PURGE,
-       HK_OPT_DENSE };
+/* Designated initializers tie each row to its id and size the array by
+ * the highest one: an id added without its row fails here (a row missing
+ * in the middle is an empty name, which test-options catches). */
+_Static_assert(sizeof(hk_option_descs) / sizeof(hk_option_descs[0]) == HK_OPT_COUNT,
+	       "one hk_option_descs row per enum hk_opt_id");
 
-static struct hk_options hk_opts = {
-	.backend = HK_BACKEND_AUTO,
-	.prefault = HK_PREFAULT_UNSET,
-	.purge_delay_ms = 100,
-	/* Off: measuring density takes mincore(2) after start, which the
-	 * seccomp filters that allow glibc's malloc kill on (lib/load.c). */
-	.dense = false,
-};
-static unsigned hk_opts_set;	/* bit i: option i came from the environment */
+static struct hk_options hk_opts;
+static unsigned hk_opts_env;	/* bit i: option i came from the environment */
 static int hk_opts_ready;
 
 /* Parse a decimal in [lo, hi]; -1 if it is not one. */
@@ -57,90 +70,121 @@ static int hk_options_long(const char *s, long lo, long hi, long *out)
 	return 0;
 }
 
-static void hk_options_bad(int i, const char *v)
+/* Store v in the field of row d, typed by its kind. */
+static void hk_option_store(struct hk_options *o, const struct hk_option_desc *d, long v)
 {
-	hk_msg("ignoring %s=%s: expected %s", hk_option_descs[i].name, v,
-	       hk_option_descs[i].values);
-}
+	char *f = (char *)o + d->offset;
 
-static void hk_options_parse(int i, const char *v)
-{
-	long n;
-	int ok;
-
-	switch (i) {
-	case HK_OPT_BACKEND:
-		ok = hk_backend_parse(v, &hk_opts.backend) == 0;
+	switch (d->kind) {
+	case HK_OPTK_BOOL:
+		*(bool *)f = v != 0;
 		break;
-	case HK_OPT_PREFAULT:
-		ok = hk_options_long(v, 0, 2, &n) == 0;
-		if (ok)
-			hk_opts.prefault = (enum hk_prefault)n;
+	case HK_OPTK_LONG:
+		*(long *)f = v;
 		break;
-	case HK_OPT_VERBOSE:
-	case HK_OPT_STATS:
-	case HK_OPT_DENSE:
-		ok = hk_options_long(v, 0, 1, &n) == 0;
-		if (ok && i == HK_OPT_VERBOSE)
-			hk_opts.verbose = n;
-		else if (ok && i == HK_OPT_STATS)
-			hk_opts.stats = n;
-		else if (ok)
-			hk_opts.dense = n;
+	case HK_OPTK_PREFAULT:
+		*(enum hk_prefault *)f = (enum hk_prefault)v;
 		break;
-	default:
-		ok = hk_options_long(v, 0, 60000, &hk_opts.purge_delay_ms) == 0;
+	case HK_OPTK_BACKEND:
+		*(enum hk_backend_id *)f = (enum hk_backend_id)v;
 		break;
 	}
-	if (ok)
-		hk_opts_set |= 1u << i;
+}
+
+static long hk_option_load(const struct hk_options *o, const struct hk_option_desc *d)
+{
+	const char *f = (const char *)o + d->offset;
+
+	switch (d->kind) {
+	case HK_OPTK_BOOL:
+		return *(const bool *)f;
+	case HK_OPTK_LONG:
+		return *(const long *)f;
+	case HK_OPTK_PREFAULT:
+		return *(const enum hk_prefault *)f;
+	case HK_OPTK_BACKEND:
+		return *(const enum hk_backend_id *)f;
+	}
+	return 0;
+}
+
+int hk_option_parse(struct hk_options *o, int i, const char *v)
+{
+	const struct hk_option_desc *d;
+	enum hk_backend_id b;
+	long n;
+
+	if (i < 0 || i >= HK_OPT_COUNT || !v)
+		return -1;
+	d = &hk_option_descs[i];
+	if (d->kind == HK_OPTK_BACKEND) {
+		if (hk_backend_parse(v, &b) != 0)
+			return -1;
+		n = b;
+	} else if (hk_options_long(v, d->lo, d->hi, &n) != 0) {
+		return -1;
+	}
+	hk_option_store(o, d, n);
+	return 0;
+}
+
+void hk_option_format(const struct hk_options *o, int i, char *buf, unsigned size)
+{
+	const struct hk_option_desc *d = &hk_option_descs[i];
+	long v = hk_option_load(o, d);
+
+	if (d->kind == HK_OPTK_BACKEND)
+		hk_fmt(buf, size, "%s", hk_backend_name((enum hk_backend_id)v));
+	else if (d->kind == HK_OPTK_PREFAULT && v == HK_PREFAULT_UNSET)
+		hk_fmt(buf, size, "unset");
 	else
-		hk_options_bad(i, v);
+		hk_fmt(buf, size, "%ld", v);
+}
+
+void hk_options_defaults(struct hk_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < HK_OPT_COUNT; i++)
+		hk_option_store(o, &hk_option_descs[i], hk_option_descs[i].def);
 }
 
 const struct hk_options *hk_options(void)
 {
-	/* Racy but idempotent: two threads parsing at once write the same
-	 * values; the only cost is a duplicated warning. */
+	struct hk_options o;
+	unsigned env = 0;
+
 	if (__atomic_load_n(&hk_opts_ready, __ATOMIC_ACQUIRE))
 		return &hk_opts;
-	hk_opts.secure = getauxval(AT_SECURE) != 0;
-	for (int i = 0; i < hk_option_count; i++) {
+	/* Built aside and copied whole: two threads racing here store the
+	 * same bytes, and neither lets a reader see a half-parsed table (a
+	 * reader only looks after the ready flag).  The only cost of the
+	 * race is a duplicated warning. */
+	hk_options_defaults(&o);
+	o.secure = getauxval(AT_SECURE) != 0;
+	for (int i = 0; i < HK_OPT_COUNT; i++) {
 		const char *v = secure_getenv(hk_option_descs[i].name);
 
-		if (v)
-			hk_options_parse(i, v);
+		if (!v)
+			continue;
+		if (hk_option_parse(&o, i, v) == 0)
+			env |= 1u << i;
+		else
+			hk_msg("ignoring %s=%s: expected %s", hk_option_descs[i].name, v,
+			       hk_option_descs[i].values);
 	}
+	hk_opts = o;
+	hk_opts_env = env;
 	__atomic_store_n(&hk_opts_ready, 1, __ATOMIC_RELEASE);
 	return &hk_opts;
 }
 
 int hk_option_value(int i, char *buf, unsigned size)
 {
-	const struct hk_options *o = hk_options();
+	hk_option_format(hk_options(), i, buf, size);
+	return (hk_opts_env >> i) & 1 ? HK_OPT_SRC_ENV : HK_OPT_SRC_DEFAULT;
+}
 
-	switch (i) {
-	case HK_OPT_BACKEND:
-		hk_fmt(buf, size, "%s", hk_backend_name(o->backend));
-		break;
-	case HK_OPT_PREFAULT:
-		if (o->prefault == HK_PREFAULT_UNSET)
-			hk_fmt(buf, size, "unset");
-		else
-			hk_fmt(buf, size, "%d", (int)o->prefault);
-		break;
-	case HK_OPT_VERBOSE:
-		hk_fmt(buf, size, "%d", (int)o->verbose);
-		break;
-	case HK_OPT_STATS:
-		hk_fmt(buf, size, "%d", (int)o->stats);
-		break;
-	case HK_OPT_DENSE:
-		hk_fmt(buf, size, "%d", (int)o->dense);
-		break;
-	default:
-		hk_fmt(buf, size, "%ld", o->purge_delay_ms);
-		break;
-	}
-	return (hk_opts_set >> i) & 1;
+const char *hk_option_source_name(int src)
+{
+	return src == HK_OPT_SRC_ENV ? "environment" : "default";
 }

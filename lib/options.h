@@ -1,14 +1,20 @@
-/* options.h: the HAKMEM_* environment variables.
+/* options.h: the HAKMEM_* options, one table.
  *
- * Read once, through secure_getenv (ignored in setuid and
- * file-capability programs), into one table.  An unknown value gives one
+ * Each option is one row of hk_option_descs, indexed by enum hk_opt_id:
+ * its name, the kind of value, the range, the default, the help line and
+ * where it lands in struct hk_options.  Parsing, printing and the
+ * defaults all loop over the rows, so a new option is one enum entry and
+ * one row (a static assertion in options.c keeps the two the same
+ * length).  The environment is read once, through secure_getenv (ignored
+ * in setuid and file-capability programs); an unknown value gives one
  * warning and keeps the default.  The table is documented in README.md
- * and hakmem(7); hk-probe prints the values in force.
+ * and hakmem(7); hk-probe prints the values in force and their source.
  */
 #ifndef HK_OPTIONS_H
 #define HK_OPTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "select.h"
 
@@ -18,23 +24,63 @@ struct hk_options {
 	bool verbose;			/* HAKMEM_VERBOSE=1 */
 	bool stats;			/* HAKMEM_STATS=1 */
 	long purge_delay_ms;		/* HAKMEM_PURGE_DELAY_MS, default 100 */
-	bool dense;			/* HAKMEM_DENSE, default 1 (lib/os-dense.h) */
+	bool dense;			/* HAKMEM_DENSE, default 0 (lib/os-dense.h) */
 	bool secure;			/* AT_SECURE: every HAKMEM_ variable ignored */
 };
 
 /* The options in force; read from the environment on the first call. */
 const struct hk_options *hk_options(void);
 
-/* One line per option for hk-probe: "NAME=value (source)". */
+enum hk_opt_id {
+	HK_OPT_BACKEND,
+	HK_OPT_PREFAULT,
+	HK_OPT_VERBOSE,
+	HK_OPT_STATS,
+	HK_OPT_PURGE_DELAY,
+	HK_OPT_DENSE,
+	HK_OPT_COUNT
+};
+
+/* What a row's value is, and so which field type it writes. */
+enum hk_opt_kind {
+	HK_OPTK_BOOL,			/* bool field, "0" or "1" */
+	HK_OPTK_LONG,			/* long field, decimal in [lo, hi] */
+	HK_OPTK_PREFAULT,		/* enum hk_prefault, decimal in [lo, hi];
+					 * the default prints as "unset" */
+	HK_OPTK_BACKEND,		/* enum hk_backend_id, by name */
+};
+
+/* Where the value in force came from; a config file will add a level
+ * between the two. */
+enum hk_opt_source {
+	HK_OPT_SRC_DEFAULT = 0,
+	HK_OPT_SRC_ENV = 1,
+};
+
 struct hk_option_desc {
 	const char *name;		/* HAKMEM_BACKEND */
+	enum hk_opt_kind kind;
+	long lo, hi;			/* range of a numeric value */
+	long def;			/* the default, as the field's value */
 	const char *values;		/* "auto|lazy|..." for the docs */
 	const char *help;
+	size_t offset;			/* of the field in struct hk_options */
 };
 extern const struct hk_option_desc hk_option_descs[];
 extern const int hk_option_count;
-/* The value of option i in force as text, and whether the environment
- * set it (1), or it is the default (0). */
+
+/* Parse text v as option i into *o: 0, or -1 (o untouched) when v is not
+ * a value of that option.  Pure, for the environment and for tests. */
+int hk_option_parse(struct hk_options *o, int i, const char *v);
+/* The value of option i in *o as text. */
+void hk_option_format(const struct hk_options *o, int i, char *buf,
+		      unsigned size);
+/* All options at their defaults. */
+void hk_options_defaults(struct hk_options *o);
+/* The value of option i in force as text, and where it came from
+ * (enum hk_opt_source). */
 int hk_option_value(int i, char *buf, unsigned size);
+/* "default", "environment": how hk-probe names a source. */
+const char *hk_option_source_name(int src);
 
 #endif /* HK_OPTIONS_H */

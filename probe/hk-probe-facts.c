@@ -371,11 +371,11 @@ static void hk_facts_options(struct hk_report *r)
 	char buf[64];
 
 	for (int i = 0; i < hk_option_count; i++) {
-		int set = hk_option_value(i, buf, sizeof(buf));
+		int src = hk_option_value(i, buf, sizeof(buf));
 
 		it = hk_item_add(r, HK_SECT_OPTIONS, hk_option_descs[i].name, HK_MARK_INFO);
 		hk_item_str(it, "%s", buf);
-		hk_item_detail(it, set ? "environment" : "default");
+		hk_item_detail(it, hk_option_source_name(src));
 	}
 	it = hk_item_add(r, HK_SECT_OPTIONS, "secure", HK_MARK_INFO);
 	hk_item_bool(it, o->secure);

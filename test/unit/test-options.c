@@ -1,0 +1,147 @@
+/* test-options: the HAKMEM_* table (lib/options.c).
+ *
+ * The rows are walked as the parser and printer walk them: each has a
+ * name, a default inside its range that prints and parses back to
+ * itself, and rejects what is not its value without touching the field.
+ * Then the environment: a value set there is in force and says so, a bad
+ * one keeps the default.  The old parser took any option it did not name
+ * as the purge delay; here an id past the table is refused. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "tap.h"
+
+static int same(const struct hk_options *a, const struct hk_options *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/* Every value the row accepts, formatted, parses back to the same field. */
+static int row_roundtrips(int i)
+{
+	const struct hk_option_desc *d = &hk_option_descs[i];
+	static const char *names[] = { "auto", "lazy", "touch", "map_populate",
+				       "populate", "thp", "hugetlb" };
+	struct hk_options o, p;
+	char buf[64], num[32];
+	int n = d->kind == HK_OPTK_BACKEND ? 7 : (int)(d->hi - d->lo + 1);
+
+	if (n > 5)
+		n = 5;		/* lo, lo+1, ... and hi below */
+	for (int k = 0; k <= n; k++) {
+		const char *v = num;
+
+		if (d->kind == HK_OPTK_BACKEND) {
+			if (k == n)
+				break;
+			v = names[k];
+		} else {
+			snprintf(num, sizeof(num), "%ld", k == n ? d->hi : d->lo + k);
+		}
+		hk_options_defaults(&o);
+		if (hk_option_parse(&o, i, v) != 0)
+			return 0;
+		hk_option_format(&o, i, buf, sizeof(buf));
+		hk_options_defaults(&p);
+		if (hk_option_parse(&p, i, buf) != 0 || !same(&o, &p) || strcmp(buf, v))
+			return 0;
+	}
+	return 1;
+}
+
+static int row_rejects(int i)
+{
+	static const char *bad[] = { "", "x", "-1", "1x", " 1", "99999999999999999999999",
+				     "60001", "3", "2" };
+	const struct hk_option_desc *d = &hk_option_descs[i];
+	struct hk_options o, ref;
+
+	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		long v = atol(bad[k]);
+		int valid = d->kind != HK_OPTK_BACKEND && strspn(bad[k], "0123456789") ==
+			strlen(bad[k]) && *bad[k] && strlen(bad[k]) < 10 &&
+			v >= d->lo && v <= d->hi;
+
+		if (valid)
+			continue;
+		hk_options_defaults(&o);
+		ref = o;
+		if (hk_option_parse(&o, i, bad[k]) == 0 || !same(&o, &ref)) {
+			tap_diag("%s accepted or changed on \"%s\"", d->name, bad[k]);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int main(void)
+{
+	struct hk_options o, ref;
+	char buf[64];
+	int ok;
+
+	tap_plan(11 + 3 * HK_OPT_COUNT);
+	tap_ok(hk_option_count == HK_OPT_COUNT, "one row per option id (%d)", hk_option_count);
+	for (int i = 0; i < HK_OPT_COUNT; i++) {
+		const struct hk_option_desc *d = &hk_option_descs[i];
+		int named = d->name && !strncmp(d->name, "HAKMEM_", 7) && d->values && d->help;
+
+		hk_options_defaults(&o);
+		hk_option_format(&o, i, buf, sizeof(buf));
+		tap_ok(named && (d->kind == HK_OPTK_BACKEND || d->lo <= d->hi),
+		       "row %d (%s) is complete: name, values, help, range", i,
+		       d->name ? d->name : "(none)");
+		tap_ok(row_roundtrips(i), "%s: values print and parse back", d->name);
+		tap_ok(row_rejects(i), "%s: bad values refused, field untouched", d->name);
+	}
+
+	hk_options_defaults(&o);
+	tap_ok(o.backend == HK_BACKEND_AUTO && o.prefault == HK_PREFAULT_UNSET &&
+	       !o.verbose && !o.stats && o.purge_delay_ms == 100 && !o.dense && !o.secure,
+	       "defaults: auto, prefault unset, purge 100 ms, the rest off");
+	hk_option_format(&o, HK_OPT_PREFAULT, buf, sizeof(buf));
+	tap_ok(!strcmp(buf, "unset"), "prefault's default prints as unset (%s)", buf);
+
+	/* Each kind writes its own field and nothing else. */
+	ref = o;
+	ok = hk_option_parse(&o, HK_OPT_PURGE_DELAY, "250") == 0 && o.purge_delay_ms == 250;
+	o.purge_delay_ms = ref.purge_delay_ms;
+	ok = ok && same(&o, &ref);
+	ok = ok && hk_option_parse(&o, HK_OPT_DENSE, "1") == 0 && o.dense;
+	o.dense = ref.dense;
+	ok = ok && same(&o, &ref);
+	ok = ok && hk_option_parse(&o, HK_OPT_BACKEND, "thp") == 0 && o.backend == HK_BACKEND_THP;
+	o.backend = ref.backend;
+	ok = ok && same(&o, &ref);
+	tap_ok(ok, "each option writes only its own field");
+
+	/* The last option is no longer the parser's default case. */
+	tap_ok(hk_option_parse(&o, HK_OPT_DENSE, "5000") != 0 && same(&o, &ref),
+	       "HAKMEM_DENSE=5000 is refused, not taken as a delay");
+	tap_ok(hk_option_parse(&o, HK_OPT_COUNT, "100") != 0 &&
+	       hk_option_parse(&o, -1, "100") != 0 && same(&o, &ref),
+	       "an id outside the table is refused");
+
+	/* The environment, read on the first hk_options(). */
+	setenv("HAKMEM_PURGE_DELAY_MS", "250", 1);
+	setenv("HAKMEM_BACKEND", "bogus", 1);
+	setenv("HAKMEM_STATS", "1", 1);
+	unsetenv("HAKMEM_DENSE");
+	const struct hk_options *env = hk_options();
+	tap_ok(env->purge_delay_ms == 250 && env->stats && env->backend == HK_BACKEND_AUTO,
+	       "environment values in force, a bad one keeps the default");
+	ok = hk_option_value(HK_OPT_PURGE_DELAY, buf, sizeof(buf)) == HK_OPT_SRC_ENV &&
+		!strcmp(buf, "250");
+	tap_ok(ok, "HAKMEM_PURGE_DELAY_MS=%s, from the environment", buf);
+	ok = hk_option_value(HK_OPT_BACKEND, buf, sizeof(buf)) == HK_OPT_SRC_DEFAULT &&
+		!strcmp(buf, "auto");
+	tap_ok(ok, "bad HAKMEM_BACKEND: %s, the default", buf);
+	ok = hk_option_value(HK_OPT_DENSE, buf, sizeof(buf)) == HK_OPT_SRC_DEFAULT &&
+		!strcmp(buf, "0");
+	tap_ok(ok, "unset HAKMEM_DENSE: %s, the default", buf);
+	tap_ok(!strcmp(hk_option_source_name(HK_OPT_SRC_ENV), "environment") &&
+	       !strcmp(hk_option_source_name(HK_OPT_SRC_DEFAULT), "default"),
+	       "sources are named for hk-probe");
+	return tap_done();
+}
