@@ -210,7 +210,7 @@ HK_INLINE struct hk_slab *hk_fast_slab(const struct hk_heap *h, void *p)
  * read from their TLS copies (hk_tls), so that the heap's pointer is
  * loaded only for another heap's block, and the push needs neither h
  * nor ss (hk_heap_put): the free into hot keeps p where it came and
- * takes no register for them (random-mixed: 29 instructions, from 31).
+ * takes no register for them.
  * The free into hot is laid out first, the way a heap of one superslab
  * takes every time; the other ways (a heap of several) pay a jump. */
 HK_INLINE void hk_fast_free(void *p, const char *fn)
