@@ -131,7 +131,7 @@ static int hk_batch_reserve(size_t len)
 
 	for (;;) {
 		b = hk_os_current();
-		reserved_only = b->commit || strict;
+		reserved_only = hk_chunk_reserve_only(b->commit != NULL, strict);
 		err = reserved_only ? hk_os_sys_reserve(size, HK_CHUNK_SIZE, &p)
 				    : b->acquire(size, HK_CHUNK_SIZE, &p);
 		if (!err)
@@ -311,6 +311,19 @@ static int hk_batch_fresh(size_t len, void **out)
 static char *hk_batch_early_p;
 static size_t hk_batch_early_left;
 
+/* The early chunks' plan, before anything is probed: THP may be
+ * "always", where one touch would cost 2 MiB (EINVAL without THP is
+ * fine). */
+static enum hk_advice hk_batch_early_advice(void)
+{
+	struct hk_chunk_in in = { .backend = HK_BACKEND_LAZY, .early = true,
+				  .thp_always = true, .prefault = HK_PREFAULT_OFF };
+	struct hk_chunk_plan plan;
+
+	hk_select_chunk(&in, &plan);
+	return plan.advice;
+}
+
 static bool hk_batch_early(size_t len, void **out)
 {
 	void *p;
@@ -321,9 +334,7 @@ static bool hk_batch_early(size_t len, void **out)
 		hk_os_early_page();
 		if (hk_os_sys_map(HK_OS_LAZY_BYTES, HK_CHUNK_SIZE, 0, &p) != 0)
 			return false;
-		/* THP "always" would make one touch cost 2 MiB; EINVAL
-		 * without THP is fine. */
-		hk_os_sys_advise(p, HK_OS_LAZY_BYTES, MADV_NOHUGEPAGE);
+		hk_batch_advise(p, HK_OS_LAZY_BYTES, hk_batch_early_advice());
 		hk_batch_early_p = p;
 		hk_batch_early_left = HK_OS_LAZY_BYTES;
 		HK_OS_COUNT(HK_BACKEND_LAZY, regions, 1);

@@ -6,6 +6,9 @@
  * prints its "dense" line from here.
  *
  * The plan (hakmem(7), "Backends" and "Dense memory under auto"):
+ *   reserve  address space only (PROT_NONE) where the backend's mapping
+ *            commits or under vm.overcommit_memory=2, else the backend's
+ *            own lazy mapping;
  *   commit   the backend's own (MAP_POPULATE, MAP_HUGETLB) past the first
  *            HK_OS_LAZY_BYTES; a plain read-write mmap MAP_FIXED where the
  *            piece is only reserved (such a backend's early chunks, or
@@ -164,6 +167,11 @@ int hk_dense_describe(const struct hk_caps *c, enum hk_backend_id asked,
 	else
 		hk_fmt(detail, dsize, "1 chunk in %d stays a probe", HK_DENSE_PROBE_EVERY);
 	return 1;
+}
+
+bool hk_chunk_reserve_only(bool backend_commits, bool strict)
+{
+	return backend_commits || strict;
 }
 
 static enum hk_commit hk_chunk_commit(const struct hk_chunk_in *in)

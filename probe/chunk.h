@@ -138,6 +138,12 @@ struct hk_chunk_plan {
 					 * time the first fault; POPULATE */
 };
 
+/* Whether a new reservation is address space only (PROT_NONE), each
+ * chunk then committed by itself: where the backend's mapping commits
+ * (the slack of a reservation must not be populated nor taken from the
+ * pool), and under vm.overcommit_memory=2 (strict), which charges every
+ * private writable byte at mmap time. */
+bool hk_chunk_reserve_only(bool backend_commits, bool strict);
 /* Pure: the same in gives the same plan.  The OS layer plans again after
  * a demotion, since the plan depends on the backend in force. */
 void hk_select_chunk(const struct hk_chunk_in *in, struct hk_chunk_plan *out);

@@ -128,6 +128,9 @@ static void test_fallbacks(void)
 	       "MADV_FREE EINVAL, no hugetlb ever: MADV_DONTNEED for good");
 	tap_ok(hk_purge_demote(EINVAL, true, &good) == HK_PURGE_DONTNEED && !good,
 	       "MADV_FREE EINVAL with hugetlb memory: MADV_DONTNEED this once");
+	tap_ok(hk_chunk_reserve_only(true, false) && hk_chunk_reserve_only(false, true) &&
+	       !hk_chunk_reserve_only(false, false),
+	       "reservations are address space only where the mapping commits, or overcommit=2");
 	tap_ok(hk_chunk_release_advice(true, true) == AN &&
 	       hk_chunk_release_advice(true, false) == A0 &&
 	       hk_chunk_release_advice(false, true) == A0,
