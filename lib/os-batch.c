@@ -231,12 +231,16 @@ static void hk_batch_prefault(char *p, size_t len, bool touch)
  * backend's prefault does. */
 static void hk_batch_promote(char *p, size_t len, enum hk_dense_act act)
 {
+	bool populate;
 	int err;
 
 	if (act == HK_DENSE_THP) {
 		err = hk_os_sys_advise(p, len, MADV_HUGEPAGE);
-		if (err ? !hk_dense_fail(act, hk_os_demotable(&hk_os_thp, err), err)
-			: !hk_dense_time_thp(p))
+		if (err)
+			populate = hk_dense_fail(act, hk_os_demotable(&hk_os_thp, err), err);
+		else
+			populate = hk_dense_time_thp(p);
+		if (!populate)
 			return;
 		act = HK_DENSE_POPULATE;
 	}
