@@ -8,8 +8,11 @@
  * free page reporting a fresh chunk can cost 10-20x a warm one
  * (doc/KERNEL-COSTS.md, section 4), and a reused chunk costs no fault at all.
  *
- * The lock (os.c) covers the tables only: mmap of a reservation happens
- * under it (rare), commit, advice and prefault of a chunk outside it.
+ * What a fresh chunk becomes (commit, advice, prefault, promotion) is
+ * probe/chunk.c's plan; this file carries it out through the backend
+ * table.  The lock (os.c) covers the tables only: mmap of a reservation
+ * happens under it (rare), commit, advice and prefault of a chunk
+ * outside it.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -128,7 +131,7 @@ static int hk_batch_reserve(size_t len)
 
 	for (;;) {
 		b = hk_os_current();
-		reserved_only = b->commit || strict;
+		reserved_only = hk_chunk_reserve_only(b->commit != NULL, strict);
 		err = reserved_only ? hk_os_sys_reserve(size, HK_CHUNK_SIZE, &p)
 				    : b->acquire(size, HK_CHUNK_SIZE, &p);
 		if (!err)
@@ -151,26 +154,38 @@ static int hk_batch_reserve(size_t len)
 	return 0;
 }
 
-/* Make a carved piece usable: commit it where the range is only
- * reserved or the backend's mapping is what commits (MAP_POPULATE,
- * MAP_HUGETLB), demoting along the chain when that fails.  An early
- * chunk is committed plainly. */
-static int hk_batch_commit(char *p, size_t len, bool reserved_only, bool early)
+/* The plan for a chunk (probe/chunk.h) under the backend in force now:
+ * planned again after each demotion, which changes it. */
+static const struct hk_os_backend *hk_batch_plan(struct hk_chunk_in *in,
+						 struct hk_chunk_plan *plan)
+{
+	const struct hk_os_backend *b = hk_os_current();
+
+	in->backend = b->id;
+	in->backend_commits = b->commit != NULL;
+	hk_select_chunk(in, plan);
+	return b;
+}
+
+/* Make a carved piece usable as planned: commit it where the range is
+ * only reserved or the backend's mapping is what commits (MAP_POPULATE,
+ * MAP_HUGETLB), demoting along the chain when that fails. */
+static int hk_batch_commit(char *p, size_t len, struct hk_chunk_in *in)
 {
 	const struct hk_os_backend *b;
-	int (*commit)(void *, size_t);
+	struct hk_chunk_plan plan;
 	int err;
 
 	for (;;) {
-		b = hk_os_current();
-		commit = early ? NULL : b->commit;
-		if (!commit && !reserved_only)
+		b = hk_batch_plan(in, &plan);
+		if (plan.commit == HK_COMMIT_NONE)
 			return 0;
-		err = commit ? commit(p, len) : hk_os_sys_fixed(p, len, 0);
+		err = plan.commit == HK_COMMIT_BACKEND ? b->commit(p, len)
+						       : hk_os_sys_fixed(p, len, 0);
 		if (!err)
 			break;
 		HK_OS_COUNT(b->id, failures, 1);
-		if (!commit || !hk_os_demotable(b, err))
+		if (plan.commit != HK_COMMIT_BACKEND || !hk_os_demotable(b, err))
 			return err;
 		hk_os_demote(b, "commit", err);
 	}
@@ -179,29 +194,21 @@ static int hk_batch_commit(char *p, size_t len, bool reserved_only, bool early)
 	return 0;
 }
 
-/* Huge pages only for chunks past the first HK_OS_LAZY_BYTES (see os.h);
- * a chunk committed by its own mmap lost the reservation's advice. */
-static void hk_batch_advise(char *p, size_t len, bool reserved_only, bool early)
+static void hk_batch_advise(char *p, size_t len, enum hk_advice advice)
 {
-	bool thp = hk_os_current()->id == HK_BACKEND_THP;
-
-	if (early && (thp || hk_os_thp_always()))
-		hk_os_sys_advise(p, len, MADV_NOHUGEPAGE);
-	else if (!early && thp && reserved_only)
-		hk_os_sys_advise(p, len, MADV_HUGEPAGE);
+	if (advice != HK_ADVICE_NONE)
+		hk_os_sys_advise(p, len, advice == HK_ADVICE_HUGEPAGE ? MADV_HUGEPAGE
+								       : MADV_NOHUGEPAGE);
 }
 
-/* HAKMEM_SS_PREFAULT as resolved by select; populate failing with an
- * error a plainer backend would not hit demotes; any other failure (a
- * real ENOMEM) leaves the chunk lazy, which is still correct memory. */
-static void hk_batch_prefault(char *p, size_t len)
+/* The backend's prefault; failing with an error a plainer backend would
+ * not hit demotes; any other failure (a real ENOMEM) leaves the chunk
+ * lazy, which is still correct memory. */
+static void hk_batch_prefault(char *p, size_t len, bool touch)
 {
-	enum hk_prefault mode = hk_os_choice()->prefault;
 	const struct hk_os_backend *b;
 	int err;
 
-	if (mode == HK_PREFAULT_OFF || mode == HK_PREFAULT_UNSET)
-		return;
 	for (;;) {
 		b = hk_os_current();
 		err = b->prefault(p, len);
@@ -214,44 +221,88 @@ static void hk_batch_prefault(char *p, size_t len)
 			break;
 		hk_os_demote(b, "prefault", err);
 	}
-	if (mode == HK_PREFAULT_TOUCH)
+	if (touch)
 		hk_os_sys_touch(p, len);
 }
 
-/* A fresh piece of len bytes: carve, commit, advise, prefault; under
- * auto, promote it if the memory is dense (os-dense.h). */
+/* A dense chunk's promotion: huge page first (advice, then the timed
+ * first fault), populated when THP failed or brought no huge page and
+ * populate still works.  MADV_POPULATE_WRITE is what the populate
+ * backend's prefault does. */
+static void hk_batch_promote(char *p, size_t len, enum hk_dense_act act)
+{
+	bool populate;
+	int err;
+
+	if (act == HK_DENSE_THP) {
+		err = hk_os_sys_advise(p, len, MADV_HUGEPAGE);
+		if (err)
+			populate = hk_dense_fail(act, hk_os_demotable(&hk_os_thp, err), err);
+		else
+			populate = hk_dense_time_thp(p);
+		if (!populate)
+			return;
+		act = HK_DENSE_POPULATE;
+	}
+	if (act != HK_DENSE_POPULATE)
+		return;
+	err = hk_os_populate.prefault(p, len);
+	if (err)
+		hk_dense_fail(act, hk_os_demotable(&hk_os_populate, err), err);
+	else
+		hk_dense_populated();
+}
+
+void hk_dense_apply(char *p, size_t len, enum hk_dense_act act)
+{
+	struct hk_chunk_in in = {
+		.backend = HK_BACKEND_LAZY, .thp_always = hk_os_thp_always(),
+		.prefault = HK_PREFAULT_OFF, .dense = true, .act = act,
+	};
+	struct hk_chunk_plan plan;
+
+	hk_select_chunk(&in, &plan);
+	hk_batch_advise(p, len, plan.advice);
+	hk_batch_promote(p, len, plan.promote);
+}
+
+/* A fresh piece of len bytes: carve, then carry out its plan (commit,
+ * advise, prefault; under auto, promote it if the memory is dense). */
 static int hk_batch_fresh(size_t len, void **out)
 {
-	bool reserved_only = false, early, dense = hk_dense_active();
-	enum hk_dense_act act = HK_DENSE_PROBE;
+	bool dense = hk_dense_active();
+	struct hk_chunk_in in = { .act = HK_DENSE_PROBE };
+	struct hk_chunk_plan plan;
 	char *p = NULL;
 	int err = 0;
 
 	hk_os_lock();
-	if (!hk_batch_range_take(len, &p, &reserved_only)) {
+	if (!hk_batch_range_take(len, &p, &in.reserved_only)) {
 		err = hk_batch_reserve(len);
 		if (!err)
-			hk_batch_range_take(len, &p, &reserved_only);
+			hk_batch_range_take(len, &p, &in.reserved_only);
 	}
-	early = hk_batch_handed < HK_OS_LAZY_BYTES;
-	dense &= !early;
+	in.early = hk_batch_handed < HK_OS_LAZY_BYTES;
+	in.dense = dense && !in.early;
 	if (!err)
 		hk_batch_handed += len;
-	if (!err && dense)
-		act = hk_dense_pick(p, len);
+	if (!err && in.dense)
+		in.act = hk_dense_pick(p, len);
 	hk_os_unlock();
 	if (err)
 		return err;
-	err = hk_batch_commit(p, len, reserved_only, early);
+	in.thp_always = hk_os_thp_always();
+	in.prefault = hk_os_choice()->prefault;
+	err = hk_batch_commit(p, len, &in);
 	if (err) {
 		hk_os_sys_unmap(p, len);
 		return err;
 	}
-	hk_batch_advise(p, len, reserved_only, early);
-	if (!early)
-		hk_batch_prefault(p, len);
-	if (dense)
-		hk_dense_apply(p, len, act);
+	hk_batch_plan(&in, &plan);
+	hk_batch_advise(p, len, plan.advice);
+	if (plan.prefault)
+		hk_batch_prefault(p, len, plan.touch);
+	hk_batch_promote(p, len, plan.promote);
 	*out = p;
 	return 0;
 }
@@ -264,6 +315,19 @@ static int hk_batch_fresh(size_t len, void **out)
 static char *hk_batch_early_p;
 static size_t hk_batch_early_left;
 
+/* The early chunks' plan, before anything is probed: THP may be
+ * "always", where one touch would cost 2 MiB (EINVAL without THP is
+ * fine). */
+static enum hk_advice hk_batch_early_advice(void)
+{
+	struct hk_chunk_in in = { .backend = HK_BACKEND_LAZY, .early = true,
+				  .thp_always = true, .prefault = HK_PREFAULT_OFF };
+	struct hk_chunk_plan plan;
+
+	hk_select_chunk(&in, &plan);
+	return plan.advice;
+}
+
 static bool hk_batch_early(size_t len, void **out)
 {
 	void *p;
@@ -274,9 +338,7 @@ static bool hk_batch_early(size_t len, void **out)
 		hk_os_early_page();
 		if (hk_os_sys_map(HK_OS_LAZY_BYTES, HK_CHUNK_SIZE, 0, &p) != 0)
 			return false;
-		/* THP "always" would make one touch cost 2 MiB; EINVAL
-		 * without THP is fine. */
-		hk_os_sys_advise(p, HK_OS_LAZY_BYTES, MADV_NOHUGEPAGE);
+		hk_batch_advise(p, HK_OS_LAZY_BYTES, hk_batch_early_advice());
 		hk_batch_early_p = p;
 		hk_batch_early_left = HK_OS_LAZY_BYTES;
 		HK_OS_COUNT(HK_BACKEND_LAZY, regions, 1);
@@ -362,6 +424,7 @@ int hk_os_chunk_alloc(size_t len, void **out, bool *fresh)
 
 void hk_os_chunk_free(void *p, size_t len)
 {
+	const struct hk_os_backend *b;
 	bool zeroed = false, keep, huge;
 
 	len = (len + HK_CHUNK_SIZE - 1) & ~(HK_CHUNK_SIZE - 1);
@@ -373,8 +436,10 @@ void hk_os_chunk_free(void *p, size_t len)
 	 * racy read only decides whether a purge is worth it). */
 	if (__atomic_load_n(&hk_batch_cached_bytes, __ATOMIC_RELAXED) >= HK_CACHE_WARM)
 		hk_os_purge(p, len, &zeroed);
-	if (hk_dense_active())
-		hk_dense_release(p, len);
+	/* Not huge for its next user unless that user's own promotion
+	 * makes it so (probe/chunk.h). */
+	hk_batch_advise(p, len, hk_chunk_release_advice(hk_dense_active(),
+							  hk_dense_advised()));
 	hk_os_lock();
 	keep = hk_batch_ncached < HK_CACHE_SLOTS &&
 	       hk_batch_cached_bytes + len <= HK_CACHE_BYTES;
@@ -386,8 +451,11 @@ void hk_os_chunk_free(void *p, size_t len)
 			hk_hugetlb_mark(p, len);
 	}
 	hk_os_unlock();
-	if (!keep && hk_os_sys_unmap(p, len) == 0)
-		HK_OS_COUNT(hk_os_current()->id, released, len);
+	if (keep)
+		return;
+	b = hk_os_current();
+	if (b->release(p, len) == 0)
+		HK_OS_COUNT(b->id, released, len);
 }
 
 void hk_os_batch_fork_child(void)
@@ -418,6 +486,7 @@ static bool hk_batch_range_pop(struct hk_batch_range *out)
 
 size_t hk_os_chunk_trim(void)
 {
+	const struct hk_os_backend *b;
 	struct hk_batch_cached c;
 	struct hk_batch_range r;
 	size_t total = 0;
@@ -432,8 +501,9 @@ size_t hk_os_chunk_trim(void)
 		hk_batch_cached_add(-c.len);
 		hk_hugetlb_unmark(c.p, c.len);
 		hk_os_unlock();
-		if (hk_os_sys_unmap(c.p, c.len) == 0) {
-			HK_OS_COUNT(hk_os_current()->id, released, c.len);
+		b = hk_os_current();
+		if (b->release(c.p, c.len) == 0) {
+			HK_OS_COUNT(b->id, released, c.len);
 			total += c.len;
 		}
 	}

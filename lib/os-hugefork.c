@@ -238,7 +238,7 @@ static bool hk_hugefork_move(char *p, size_t len)
 	if (hk_os_sys_map(len, HK_CHUNK_SIZE, 0, &tmp))
 		return false;
 	hk_os_sys_advise(tmp, len, MADV_HUGEPAGE);
-	if (hk_os_sys_populate_or_touch(tmp, len)) {
+	if (hk_os_populate_or_touch(tmp, len)) {
 		hk_os_sys_unmap(tmp, len);
 		return false;
 	}

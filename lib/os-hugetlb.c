@@ -35,19 +35,15 @@ static int hk_hugetlb_commit(void *p, size_t len)
 	return hk_hugetlb_mark(p, len);
 }
 
-/* MADV_FREE is refused on hugetlb; MADV_DONTNEED works since 5.18 and
- * gives the pages back to the pool. */
-static int hk_hugetlb_purge(void *p, size_t len)
-{
-	return hk_os_sys_advise(p, len, MADV_DONTNEED);
-}
-
 const struct hk_os_backend hk_os_hugetlb = {
 	.name = "hugetlb",
 	.id = HK_BACKEND_HUGETLB,
 	.acquire = hk_hugetlb_acquire,
 	.release = hk_os_sys_unmap,
-	.prefault = hk_os_sys_populate_or_touch,
-	.purge = hk_hugetlb_purge,
+	.prefault = hk_os_populate_or_touch,
+	/* MADV_FREE is refused on hugetlb (hk_purge_advice never asks it
+	 * here); MADV_DONTNEED works since 5.18 and gives the pages back
+	 * to the pool. */
+	.purge = hk_os_sys_dontneed,
 	.commit = hk_hugetlb_commit,
 };

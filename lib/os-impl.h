@@ -2,7 +2,8 @@
  *
  * os-sys.c: the system calls every backend is built from (each returns 0
  * or an errno value and preserves errno).  os.c: the layer's lock, the
- * demotion step and the counters, which os-batch.c drives.
+ * demotions and fallbacks (decided in probe/select.c and probe/chunk.c)
+ * and the counters, which os-batch.c drives.
  */
 #ifndef HK_OS_IMPL_H
 #define HK_OS_IMPL_H
@@ -10,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "chunk.h"
 #include "os.h"
 
 /* os-sys.c */
@@ -35,15 +37,9 @@ int hk_os_sys_advise(void *p, size_t len, int advice);
 uint64_t hk_os_sys_ns(void);
 /* One write per page that leaves the contents as they are. */
 int hk_os_sys_touch(void *p, size_t len);
-/* MADV_POPULATE_WRITE where the kernel has it, else the touch loop. */
-int hk_os_sys_populate_or_touch(void *p, size_t len);
-/* Purge with the advice in force (hk_os_purge_mode); MADV_FREE failing
- * with EINVAL retries with MADV_DONTNEED, and makes DONTNEED the advice
- * from then on unless hugetlb memory (which refuses MADV_FREE) exists.
- * *zeroed: the range reads as zero afterwards. */
-int hk_os_sys_purge_z(void *p, size_t len, bool *zeroed);
-int hk_os_sys_purge(void *p, size_t len);
-extern int hk_os_purge_mode;		/* enum hk_purge */
+/* madvise(MADV_DONTNEED): every backend's purge (hugetlb gives the
+ * pages back to the pool, 5.18+). */
+int hk_os_sys_dontneed(void *p, size_t len);
 extern size_t hk_os_page;		/* the page size, set by hk_os_init */
 
 /* os.c */
@@ -65,8 +61,16 @@ void hk_os_early_page(void);
 
 void hk_os_lock(void);
 void hk_os_unlock(void);
-/* b failed with err: is that an error a plainer backend would not hit? */
+/* b failed with err: is that an error a plainer backend would not hit
+ * (hk_backend_demotable)? */
 bool hk_os_demotable(const struct hk_os_backend *b, int err);
+/* MADV_POPULATE_WRITE, or the touch loop once the kernel refused it
+ * (hk_populate_demotable: before 5.14): a fallback, counted and said once
+ * under HAKMEM_VERBOSE. */
+int hk_os_populate_or_touch(void *p, size_t len);
+/* The purge advice asked (enum hk_purge; hk_select's, or a test's):
+ * hk_os_purge falls back from MADV_FREE as hk_purge_demote says. */
+extern int hk_os_purge_mode;
 /* Move the current backend from b one step down the chain (once: a
  * second caller that saw the same b finds it done), count it and say it
  * under HAKMEM_VERBOSE.  Returns the backend now in force. */

@@ -9,5 +9,5 @@ const struct hk_os_backend hk_os_lazy = {
 	.acquire = hk_os_sys_acquire_lazy,
 	.release = hk_os_sys_unmap,
 	.prefault = hk_os_sys_no_prefault,
-	.purge = hk_os_sys_purge,
+	.purge = hk_os_sys_dontneed,
 };

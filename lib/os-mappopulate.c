@@ -23,6 +23,6 @@ const struct hk_os_backend hk_os_map_populate = {
 	.acquire = hk_map_populate_acquire,
 	.release = hk_os_sys_unmap,
 	.prefault = hk_os_sys_no_prefault,
-	.purge = hk_os_sys_purge,
+	.purge = hk_os_sys_dontneed,
 	.commit = hk_map_populate_commit,
 };

@@ -17,5 +17,5 @@ const struct hk_os_backend hk_os_populate = {
 	.acquire = hk_os_sys_acquire_lazy,
 	.release = hk_os_sys_unmap,
 	.prefault = hk_populate_prefault,
-	.purge = hk_os_sys_purge,
+	.purge = hk_os_sys_dontneed,
 };

@@ -1,9 +1,11 @@
 /* os-sys.c: the system calls the backends are built from.
  *
  * Mechanism only: aligned anonymous mappings, reservations, madvise, the
- * touch loop and the purge advice.  Which of these a backend uses, and
- * what happens when one fails, is decided in os-*.c and os.c.  Every
- * function returns 0 or an errno value and leaves errno as it found it.
+ * touch loop and the clocks.  Which of these a backend uses is os-*.c's;
+ * what happens when one fails (a demotion, a fallback) is decided by
+ * probe/select.c and probe/chunk.c and carried out in os.c and
+ * os-batch.c.  Every function returns 0 or an errno value and leaves
+ * errno as it found it.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -11,10 +13,8 @@
 #include <time.h>
 
 #include "kconst.h"
-#include "msg.h"
 #include "os-impl.h"
 
-int hk_os_purge_mode = HK_PURGE_DONTNEED;
 size_t hk_os_page = 4096;
 
 #define HK_ANON (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -173,49 +173,9 @@ int hk_os_sys_touch(void *p, size_t len)
 	return 0;
 }
 
-int hk_os_sys_populate_or_touch(void *p, size_t len)
+int hk_os_sys_dontneed(void *p, size_t len)
 {
-	static int no_populate;
-	int err;
-
-	if (!__atomic_load_n(&no_populate, __ATOMIC_RELAXED)) {
-		err = hk_os_sys_advise(p, len, MADV_POPULATE_WRITE);
-		if (err != EINVAL)
-			return err;
-		/* Before 5.14: the touch loop does the same work by faults. */
-		__atomic_store_n(&no_populate, 1, __ATOMIC_RELAXED);
-	}
-	return hk_os_sys_touch(p, len);
-}
-
-int hk_os_sys_purge_z(void *p, size_t len, bool *zeroed)
-{
-	struct hk_os_counters huge;
-	int err;
-
-	*zeroed = false;
-	if (__atomic_load_n(&hk_os_purge_mode, __ATOMIC_RELAXED) == HK_PURGE_FREE) {
-		err = hk_os_sys_advise(p, len, MADV_FREE);
-		if (err != EINVAL)
-			return err;
-		/* Before 4.5, or a hugetlb range.  The latter says nothing
-		 * about the kernel, so only switch for good when no hugetlb
-		 * memory was ever acquired. */
-		hk_os_counters(HK_BACKEND_HUGETLB, &huge);
-		if (huge.bytes == 0 && __atomic_exchange_n(&hk_os_purge_mode,
-				HK_PURGE_DONTNEED, __ATOMIC_RELAXED) == HK_PURGE_FREE)
-			hk_verbose("purge: MADV_FREE failed (EINVAL), using MADV_DONTNEED");
-	}
-	err = hk_os_sys_advise(p, len, MADV_DONTNEED);
-	*zeroed = err == 0;
-	return err;
-}
-
-int hk_os_sys_purge(void *p, size_t len)
-{
-	bool zeroed;
-
-	return hk_os_sys_purge_z(p, len, &zeroed);
+	return hk_os_sys_advise(p, len, MADV_DONTNEED);
 }
 
 /* The clocks, here for every layer (the run-once flags, the purge

@@ -30,6 +30,6 @@ const struct hk_os_backend hk_os_thp = {
 	.id = HK_BACKEND_THP,
 	.acquire = hk_thp_acquire,
 	.release = hk_os_sys_unmap,
-	.prefault = hk_os_sys_populate_or_touch,
-	.purge = hk_os_sys_purge,
+	.prefault = hk_os_populate_or_touch,
+	.purge = hk_os_sys_dontneed,
 };

@@ -10,5 +10,5 @@ const struct hk_os_backend hk_os_touch = {
 	.acquire = hk_os_sys_acquire_lazy,
 	.release = hk_os_sys_unmap,
 	.prefault = hk_os_sys_touch,
-	.purge = hk_os_sys_purge,
+	.purge = hk_os_sys_dontneed,
 };

@@ -43,6 +43,7 @@ static struct {
 #define hk_os_caps_v hk_os_facts.caps
 #define hk_os_choice_v hk_os_facts.choice
 static int hk_os_state;		/* once.h: started once per process */
+int hk_os_purge_mode = HK_PURGE_DONTNEED;
 static const struct hk_os_backend *hk_os_cur = &hk_os_lazy;
 static bool hk_os_always;
 static struct hk_os_counters hk_os_ctr[HK_BACKEND_COUNT];
@@ -155,13 +156,7 @@ bool hk_os_thp_always(void)
 
 bool hk_os_demotable(const struct hk_os_backend *b, int err)
 {
-	if (b->id == HK_BACKEND_LAZY)
-		return false;
-	/* EINVAL/ENOSYS/EOPNOTSUPP: the kernel lacks the feature; EPERM:
-	 * a filter or policy forbids it; ENOMEM is only a plainer
-	 * backend's to avoid when it came from the hugetlb pool. */
-	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP ||
-	       err == EPERM || (err == ENOMEM && b->id == HK_BACKEND_HUGETLB);
+	return hk_backend_demotable(b->id, err);
 }
 
 const struct hk_os_backend *hk_os_demote(const struct hk_os_backend *b,
@@ -242,16 +237,72 @@ void hk_os_fork_child(void)
 	hk_os_unlock();
 }
 
+/* A fallback below the backend in force (chunk.h): counted with it,
+ * said under HAKMEM_VERBOSE by the caller, once. */
+static void hk_os_fallback(void)
+{
+	HK_OS_COUNT(__atomic_load_n(&hk_os_cur, __ATOMIC_ACQUIRE)->id, fallbacks, 1);
+}
+
+/* Set once the kernel refused MADV_POPULATE_WRITE. */
+static int hk_os_no_populate;
+
+int hk_os_populate_or_touch(void *p, size_t len)
+{
+	int err;
+
+	if (!__atomic_load_n(&hk_os_no_populate, __ATOMIC_RELAXED)) {
+		err = hk_os_populate.prefault(p, len);
+		if (!hk_populate_demotable(err))
+			return err;
+		/* Before 5.14: the touch loop does the same work by faults. */
+		if (!__atomic_exchange_n(&hk_os_no_populate, 1, __ATOMIC_RELAXED)) {
+			hk_os_fallback();
+			hk_verbose("prefault: MADV_POPULATE_WRITE failed (%s), touching each page",
+				   hk_errno_name(err));
+		}
+	}
+	return hk_os_sys_touch(p, len);
+}
+
+/* MADV_FREE where asked and the backend takes it, falling back to the
+ * backend's own purge (MADV_DONTNEED) as hk_purge_demote says. */
+static int hk_os_purge_free(const struct hk_os_backend *b, void *p, size_t len,
+			    bool *zeroed)
+{
+	struct hk_os_counters huge;
+	bool for_good;
+	int err;
+
+	err = hk_os_sys_advise(p, len, MADV_FREE);
+	if (!err)
+		return 0;
+	hk_os_counters(HK_BACKEND_HUGETLB, &huge);
+	if (hk_purge_demote(err, huge.bytes != 0, &for_good) == HK_PURGE_FREE)
+		return err;
+	if (for_good && __atomic_exchange_n(&hk_os_purge_mode, HK_PURGE_DONTNEED,
+					    __ATOMIC_RELAXED) == HK_PURGE_FREE) {
+		hk_os_fallback();
+		hk_verbose("purge: MADV_FREE failed (EINVAL), using MADV_DONTNEED");
+	}
+	err = b->purge(p, len);
+	*zeroed = err == 0;
+	return err;
+}
+
 int hk_os_purge(void *p, size_t len, bool *zeroed)
 {
 	const struct hk_os_backend *b = hk_os_current();
+	enum hk_purge how = hk_purge_advice(
+		b->id, (enum hk_purge)__atomic_load_n(&hk_os_purge_mode, __ATOMIC_RELAXED));
 	int err;
 
-	if (b->id == HK_BACKEND_HUGETLB) {
+	*zeroed = false;
+	if (how == HK_PURGE_FREE) {
+		err = hk_os_purge_free(b, p, len, zeroed);
+	} else {
 		err = b->purge(p, len);
 		*zeroed = err == 0;
-	} else {
-		err = hk_os_sys_purge_z(p, len, zeroed);
 	}
 	if (err) {
 		HK_OS_COUNT(b->id, failures, 1);

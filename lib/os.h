@@ -9,12 +9,13 @@
  *    caller's errno;
  *  - a backend never falls back on its own: when a call fails with an
  *    error that a plainer backend would not hit (EINVAL from an old kernel,
- *    ENOMEM from an empty hugetlb pool) os.c demotes once along
- *    hk_backend_demote(), counts it, says it once under HAKMEM_VERBOSE and
- *    serves the request.
+ *    ENOMEM from an empty hugetlb pool: hk_backend_demotable) os.c demotes
+ *    once along hk_backend_demote(), counts it, says it once under
+ *    HAKMEM_VERBOSE and serves the request.
  *
- * Policy (which backend, demotion, batching, counters) lives in os.c and
- * probe/select.c; mechanism in os-*.c.  The hot path of the allocator never
+ * Policy (which backend, what a chunk becomes, which errors demote or
+ * fall back) lives in probe/select.c and probe/chunk.c, pure; os.c and
+ * os-batch.c carry it out (batching, counters); mechanism in os-*.c.  The hot path of the allocator never
  * reaches this layer except to get or give back whole regions.
  */
 #ifndef HK_OS_H
@@ -34,9 +35,9 @@ struct hk_os_backend {
 	const char *name;			/* as in HAKMEM_BACKEND */
 	enum hk_backend_id id;
 	int (*acquire)(size_t len, size_t align, void **out);
-	int (*release)(void *p, size_t len);
+	int (*release)(void *p, size_t len);	/* unmap a chunk */
 	int (*prefault)(void *p, size_t len);	/* may do nothing (lazy) */
-	int (*purge)(void *p, size_t len);
+	int (*purge)(void *p, size_t len);	/* MADV_DONTNEED: reads as zero */
 	/* Optional (NULL for backends whose mapping is plain lazy memory):
 	 * map [p, p+len) with MAP_FIXED over an address-space reservation,
 	 * for backends whose mmap itself commits memory (MAP_POPULATE
@@ -143,6 +144,8 @@ struct hk_os_counters {
 	uint64_t purged;	/* bytes purged */
 	uint64_t failures;	/* calls that failed */
 	uint64_t demotions;	/* times this backend was demoted from */
+	uint64_t fallbacks;	/* fallbacks below it: populate -> touch,
+				 * MADV_FREE -> MADV_DONTNEED (chunk.h) */
 	uint64_t chunks;	/* chunks handed out by hk_os_chunk_alloc */
 	uint64_t cache_hits;	/* of which reused from the chunk cache */
 	uint64_t fork_moved;	/* hugetlb bytes a fork child moved onto

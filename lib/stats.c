@@ -115,11 +115,12 @@ static void hk_stats_os(void)
 
 	hk_os_counters(hk_os_current()->id, &c);
 	hk_out(hk_stats_fd, "hakmem: backend %s: regions %llu, bytes %llu, released %llu, "
-	       "purges %llu (%llu bytes), failures %llu, demotions %llu\n",
+	       "purges %llu (%llu bytes), failures %llu, demotions %llu, fallbacks %llu\n",
 	       hk_os_current()->name, (unsigned long long)c.regions,
 	       (unsigned long long)c.bytes, (unsigned long long)c.released,
 	       (unsigned long long)c.purges, (unsigned long long)c.purged,
-	       (unsigned long long)c.failures, (unsigned long long)c.demotions);
+	       (unsigned long long)c.failures, (unsigned long long)c.demotions,
+	       (unsigned long long)c.fallbacks);
 	hk_os_counters(HK_BACKEND_HUGETLB, &c);
 	if (c.fork_moved || c.fork_left || c.fork_waits)
 		hk_out(hk_stats_fd, "hakmem: fork: hugetlb bytes moved to ordinary pages %llu, "

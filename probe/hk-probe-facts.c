@@ -12,7 +12,7 @@
 
 #include "hk-probe.h"
 #include "options.h"
-#include "os-dense.h"
+#include "chunk.h"
 #include "os.h"
 
 static struct hk_item *hk_item_add(struct hk_report *r, enum hk_sect s,
@@ -381,33 +381,21 @@ static void hk_facts_options(struct hk_report *r)
 	hk_item_bool(it, o->secure);
 }
 
-/* What auto does with dense memory when it chose lazy pages. */
+/* What auto does with dense memory when it chose lazy pages: the
+ * policy's own words (probe/chunk.c). */
 static void hk_facts_dense(const struct hk_facts *f, struct hk_report *r)
 {
-	bool thp = hk_dense_thp_ok(&f->caps), pop = hk_dense_populate_ok(&f->caps);
-	const struct hk_choice *ch = &f->choice;
+	char line[HK_REASON_MAX], detail[sizeof(r->items[0].detail)];
 	struct hk_item *it;
 
-	if (!hk_dense_applies(ch))
+	if (!hk_dense_describe(&f->caps, hk_options()->backend, &f->choice,
+			       hk_options()->dense, line, sizeof(line), detail,
+			       sizeof(detail)))
 		return;
 	it = hk_item_add(r, HK_SECT_DECISION, "dense", HK_MARK_INFO);
-	if (!hk_options()->dense) {
-		hk_item_str(it, "off (HAKMEM_DENSE=0)");
-		return;
-	}
-	if (!thp && !pop) {
-		hk_item_str(it, "neither THP nor MADV_POPULATE_WRITE here: all chunks stay lazy, unmeasured");
-		return;
-	}
-	if (!thp)
-		hk_item_str(it, "lazy chunks probed by mincore; once >= %d%% touched, later ones get MADV_POPULATE_WRITE",
-			    HK_DENSE_PCT);
-	else
-		hk_item_str(it, "lazy chunks probed by mincore; once >= %d%% touched, later ones get THP (%s while a timed first fault takes > %u us)",
-			    HK_DENSE_PCT, pop ? "MADV_POPULATE_WRITE" : "lazy pages",
-			    HK_DENSE_TRIAL_SLOW_NS / 1000);
-	hk_item_detail(it, thp ? "1 chunk in 16 (THP) or 8 stays a probe"
-			       : "1 chunk in 8 stays a probe");
+	hk_item_str(it, "%s", line);
+	if (detail[0])
+		hk_item_detail(it, detail);
 }
 
 static void hk_facts_decision(const struct hk_facts *f, struct hk_report *r)

@@ -48,6 +48,13 @@
  *   hugetlb -> thp -> lazy
  *   populate -> map_populate -> touch -> lazy
  *   lazy -> lazy
+ * A run-time failure demotes (hk_backend_demotable) when a plainer
+ * backend would not hit it: EINVAL, ENOSYS, EOPNOTSUPP (the kernel lacks
+ * the feature), EPERM (a filter or policy forbids it), and ENOMEM from
+ * hugetlb only (its pool ran dry; elsewhere ENOMEM is everyone's).  What
+ * a chunk becomes under the backend in force, and the fallbacks below a
+ * backend (populate -> touch, MADV_FREE -> MADV_DONTNEED), are in
+ * chunk.c.
  *
  * Purge: MADV_DONTNEED, whatever the kernel.  MADV_FREE (4.5+) is
  * cheaper, but the pages it frees stay in the process's RSS (and count
@@ -66,6 +73,7 @@
  * anonymous MAP_HUGETLB is not charged to the memlock limit (only
  * SHM_HUGETLB is).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "fmt.h"
@@ -120,6 +128,14 @@ enum hk_backend_id hk_backend_demote(enum hk_backend_id b)
 	default:
 		return HK_BACKEND_LAZY;
 	}
+}
+
+bool hk_backend_demotable(enum hk_backend_id b, int err)
+{
+	if (b == HK_BACKEND_LAZY)
+		return false;
+	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP ||
+	       err == EPERM || (err == ENOMEM && b == HK_BACKEND_HUGETLB);
 }
 
 static int hk_select_no(const struct hk_trial *t)

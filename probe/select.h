@@ -7,6 +7,8 @@
 #ifndef HK_SELECT_H
 #define HK_SELECT_H
 
+#include <stdbool.h>
+
 #include "caps.h"
 
 /* The backends, plainest first.  Demotion at run time moves toward
@@ -57,6 +59,9 @@ void hk_select(const struct hk_caps *caps, const struct hk_select_in *in,
  * HK_BACKEND_LAZY demotes to itself.  The chain is documented in
  * hakmem(7). */
 enum hk_backend_id hk_backend_demote(enum hk_backend_id b);
+/* b failed at run time with err (an errno value): whether that is an
+ * error a plainer backend would not hit, so that b is demoted. */
+bool hk_backend_demotable(enum hk_backend_id b, int err);
 
 const char *hk_backend_name(enum hk_backend_id b);
 /* 0 and *out set, or -1 for an unknown name ("auto" gives AUTO). */

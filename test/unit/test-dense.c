@@ -1,6 +1,6 @@
-/* test-dense.c: the decisions of lib/os-dense.c as a pure state machine:
+/* test-dense.c: the dense promotion policy of probe/chunk.c, a pure state machine:
  * densities and THP trial times in, probe/promote/back-off out. */
-#include "os-dense.h"
+#include "chunk.h"
 #include "tap.h"
 
 #define PAGES 512

@@ -5,6 +5,9 @@
  *   populate  MADV_POPULATE_WRITE fails EINVAL, as before 5.14
  *   hugetlb   MAP_HUGETLB fails ENOMEM, as with an empty pool
  *   free      MADV_FREE fails EINVAL, as before 4.5
+ *   fallback  both: the fallbacks below a backend (populate -> touch in
+ *             thp's prefault, MADV_FREE -> MADV_DONTNEED) keep the
+ *             backend, and each is counted once (probe/chunk.h)
  *
  * Each checks the probe (it must see the refusal), the selection (an
  * explicit HAKMEM_BACKEND is demoted at once), then the run-time path: the
@@ -14,6 +17,7 @@
  */
 #include <errno.h>
 
+#include "chunk.h"
 #include "os-impl.h"
 #include "os-test.h"
 #include "tap.h"
@@ -126,6 +130,44 @@ static void scenario_free(void)
 	hk_os_unmap(p, len);
 }
 
+static void scenario_fallback(void)
+{
+	struct hk_os_counters c;
+	size_t len = 4 * MIB;
+	bool zeroed = false;
+	void *p = NULL;
+
+	if (!hk_dense_thp_ok(&caps)) {
+		tap_skip("fallback: needs THP madvise/always and MADV_HUGEPAGE");
+		tap_skip("fallback: no thp backend");
+		tap_skip("fallback: no purge to check");
+		return;
+	}
+	setenv("HAKMEM_BACKEND", "thp", 1);
+	setenv("HAKMEM_SS_PREFAULT", "1", 1);
+	hk_os_init_caps(&caps);
+	check_chunks("thp, prefault 1, no MADV_POPULATE_WRITE");
+	hk_os_counters(HK_BACKEND_AUTO, &c);
+	tap_ok(c.fallbacks == 1 && c.demotions == 0 && c.prefaults >= 2 &&
+	       hk_os_current()->id == HK_BACKEND_THP,
+	       "populate -> touch: counted once (%llu), %llu prefaults, still %s",
+	       (unsigned long long)c.fallbacks, (unsigned long long)c.prefaults,
+	       hk_os_current()->name);
+	hk_os_purge_mode = HK_PURGE_FREE;
+	if (hk_os_map(len, 0, &p) != 0) {
+		tap_ok(0, "fallback: map");
+		return;
+	}
+	memset(p, 3, len);
+	hk_os_purge(p, len, &zeroed);
+	hk_os_purge(p, len, &zeroed);
+	hk_os_counters(HK_BACKEND_AUTO, &c);
+	tap_ok(zeroed && c.fallbacks == 2 && hk_os_purge_mode == HK_PURGE_DONTNEED,
+	       "MADV_FREE -> MADV_DONTNEED: counted once (%llu fallbacks in all)",
+	       (unsigned long long)c.fallbacks);
+	hk_os_unmap(p, len);
+}
+
 int main(int argc, char **argv)
 {
 	const char *s = argc > 1 ? argv[1] : "";
@@ -137,6 +179,8 @@ int main(int argc, char **argv)
 		scenario_hugetlb();
 	else if (!strcmp(s, "free"))
 		scenario_free();
+	else if (!strcmp(s, "fallback"))
+		scenario_fallback();
 	else
 		tap_ok(0, "unknown scenario '%s'", s);
 	return tap_done();

@@ -26,4 +26,5 @@ scenario() {
 	scenario populate -- --madvise POPULATE_WRITE=EINVAL
 	scenario hugetlb -- --mmap-flag HUGETLB=ENOMEM
 	scenario free -- --madvise FREE=EINVAL
+	scenario fallback -- --madvise POPULATE_WRITE=EINVAL --madvise FREE=EINVAL
 } | scenario_renumber
