@@ -23,7 +23,7 @@ const struct hk_option_desc hk_option_descs[] = {
 		"prefault fresh superslabs: 0 off, 1 populate, 2 populate then touch",
 		HK_OPT_FIELD(prefault) },
 	[HK_OPT_VERBOSE] = { "HAKMEM_VERBOSE", HK_OPTK_BOOL, 0, 1, 0,
-		"0|1", "print the probe's decision and demotions on stderr",
+		"0|1", "print the probe's decision, demotions and fallbacks on stderr",
 		HK_OPT_FIELD(verbose) },
 	[HK_OPT_STATS] = { "HAKMEM_STATS", HK_OPTK_BOOL, 0, 1, 0,
 		"0|1", "print counters at exit",

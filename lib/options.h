@@ -24,7 +24,7 @@ struct hk_options {
 	bool verbose;			/* HAKMEM_VERBOSE=1 */
 	bool stats;			/* HAKMEM_STATS=1 */
 	long purge_delay_ms;		/* HAKMEM_PURGE_DELAY_MS, default 100 */
-	bool dense;			/* HAKMEM_DENSE, default 0 (lib/os-dense.h) */
+	bool dense;			/* HAKMEM_DENSE, default 0 (probe/chunk.h) */
 	bool secure;			/* AT_SECURE: every HAKMEM_ variable ignored */
 };
 
