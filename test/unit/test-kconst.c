@@ -1,4 +1,4 @@
-/* test-kconst.c: the kernel constants lib/kconst.h supplies where the
+/* test-kconst.c: the kernel constants probe/kconst.h supplies where the
  * headers lack them, and the populate backend using them.  Built by
  * `ac_cv_have_decl_MADV_POPULATE_WRITE=no ./configure` this is the
  * old-headers build: the value must still be the kernel's and the
