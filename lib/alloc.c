@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fastpath.h"
-#include "hakmem.h"
-#include "msg.h"
-#include "os.h"
+#include "lib/fastpath.h"
+#include "include/hakmem.h"
+#include "lib/msg.h"
+#include "lib/os.h"
 
 /* ---- free of what the fast path does not handle -------------------- */
 

@@ -6,7 +6,7 @@
 #ifndef HK_FASTPATH_H
 #define HK_FASTPATH_H
 
-#include "internal.h"
+#include "lib/internal.h"
 
 /* x86-64: GCC fuses neither the decrement of a counter in memory with
  * the signed test of its result nor the clearing of the free key with

@@ -7,10 +7,10 @@
  */
 #include <pthread.h>
 
-#include "heap-impl.h"
-#include "internal.h"
-#include "os.h"
-#include "lock.h"
+#include "lib/heap-impl.h"
+#include "lib/internal.h"
+#include "lib/os.h"
+#include "lib/lock.h"
 
 pthread_mutex_t hk_abandoned_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct hk_superslab *hk_abandoned;

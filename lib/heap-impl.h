@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "lib/internal.h"
 
 #pragma GCC visibility push(hidden)
 

@@ -19,11 +19,11 @@
 #include <errno.h>
 #include <pthread.h>
 
-#include "fastpath.h"
-#include "heap-impl.h"
-#include "internal.h"
-#include "lock.h"
-#include "os.h"
+#include "lib/fastpath.h"
+#include "lib/heap-impl.h"
+#include "lib/internal.h"
+#include "lib/lock.h"
+#include "lib/os.h"
 
 HK_TLS struct hk_tls hk_tls = {
 	.heap = &hk_heap_empty,

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sizeclass.h"
+#include "lib/sizeclass.h"
 
 /* Every declaration below is hidden: the compiler then reaches the
  * globals PC-relative instead of through the GOT (-fvisibility=hidden

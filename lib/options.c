@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/auxv.h>
 
-#include "fmt.h"
-#include "msg.h"
-#include "options.h"
+#include "probe/fmt.h"
+#include "lib/msg.h"
+#include "lib/options.h"
 
 const struct hk_option_desc hk_option_descs[] = {
 	{ "HAKMEM_BACKEND", "auto|lazy|populate|touch|map_populate|thp|hugetlb",

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 
-#include "select.h"
+#include "probe/select.h"
 
 struct hk_options {
 	enum hk_backend_id backend;	/* HAKMEM_BACKEND, default auto */

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "os.h"
+#include "lib/os.h"
 
 /* os-sys.c */
 

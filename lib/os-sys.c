@@ -10,9 +10,9 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "kconst.h"
-#include "msg.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/msg.h"
+#include "lib/os-impl.h"
 
 int hk_os_purge_mode = HK_PURGE_DONTNEED;
 size_t hk_os_page = 4096;

@@ -16,8 +16,8 @@
  */
 #include <string.h>
 
-#include "internal.h"
-#include "os.h"
+#include "lib/internal.h"
+#include "lib/os.h"
 
 _Static_assert(HK_SS_SHIFT == HK_CHUNK_SHIFT, "superslab is an OS chunk");
 _Static_assert(HK_SLICES << HK_SLICE_SHIFT == HK_SS_SIZE, "slices tile it");

@@ -7,7 +7,7 @@
 #ifndef HK_SELECT_H
 #define HK_SELECT_H
 
-#include "caps.h"
+#include "probe/caps.h"
 
 /* The backends, plainest first.  Demotion at run time moves toward
  * HK_BACKEND_LAZY, which every kernel serves. */

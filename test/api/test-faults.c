@@ -25,7 +25,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "test/tap.h"
 
 struct hk_rw {
 	uintptr_t lo;		/* first page past the file-backed part */

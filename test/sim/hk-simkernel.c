@@ -56,7 +56,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim.h"
+#include "test/sim/sim.h"
 
 #ifndef UNAME26
 #define UNAME26 0x0020000

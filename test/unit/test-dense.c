@@ -1,7 +1,7 @@
 /* test-dense.c: the decisions of lib/os-dense.c as a pure state machine:
  * densities and THP trial times in, probe/promote/back-off out. */
-#include "os-dense.h"
-#include "tap.h"
+#include "lib/os-dense.h"
+#include "test/tap.h"
 
 #define PAGES 512
 #define DENSE (PAGES * HK_DENSE_PCT / 100 + 1)

@@ -5,10 +5,10 @@
  * library must still populate on a kernel that has the call. */
 #include <errno.h>
 
-#include "kconst.h"
-#include "os.h"
-#include "os-test.h"
-#include "tap.h"
+#include "probe/kconst.h"
+#include "lib/os.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 int main(void)
 {

@@ -14,9 +14,9 @@
  */
 #include <errno.h>
 
-#include "os-impl.h"
-#include "os-test.h"
-#include "tap.h"
+#include "lib/os-impl.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 #define NCHUNKS 6
 
