@@ -148,6 +148,17 @@ HK_INLINE void *hk_fast_malloc(size_t size)
  * other threads' blocks, bad pointers. */
 void hk_free_general(void *p, const char *fn);
 
+/* The large object p points at, or NULL (NULL p) after hk_bad_free:
+ * for free's slow half (free-slow.c) and the API (alloc.c). */
+static inline struct hk_large *hk_large_of(void *p, uintptr_t seg, const char *fn)
+{
+	struct hk_large *l = (struct hk_large *)(seg & ~(uintptr_t)HK_SEG_KINDS);
+
+	if (!(seg & HK_SEG_LARGE) || l->user != p)
+		hk_bad_free(fn, p);
+	return l;
+}
+
 /* Push p, a valid block of s, which the calling thread's heap owns and
  * which is not free. */
 HK_INLINE void hk_free_push(struct hk_slab *s, void *p)

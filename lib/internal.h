@@ -610,7 +610,7 @@ void hk_stats_print(bool usage);
 void hk_stats_init(void);
 
 /* ------------------------------------------------------------------ */
-/* alloc.c                                                             */
+/* free-slow.c                                                         */
 /* ------------------------------------------------------------------ */
 __attribute__((noreturn)) void hk_bad_free(const char *fn, void *p);
 

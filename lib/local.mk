@@ -24,7 +24,7 @@ HK_ALLOC_SOURCES = \
 	lib/slab.c lib/superslab.c lib/segmap.c lib/meta.c \
 	lib/heap.c lib/heap-impl.h lib/heap-purge.c lib/heap-abandon.c lib/heap-trim.c \
 	lib/large.c lib/purge.c \
-	lib/alloc.c lib/stats.c lib/init.c \
+	lib/alloc.c lib/free-slow.c lib/stats.c lib/init.c \
 	lib/remote.c lib/heap-lend.c lib/heap-late.c
 HK_OVERRIDE_SOURCES = lib/override.c lib/load.c
 
