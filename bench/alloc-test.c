@@ -6,7 +6,7 @@
  * a random order, then does it again.
  * Arguments: threads rounds per.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 struct at_arg {
 	long rounds;

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "os.h"
+#include "lib/os.h"
 
 #define FRESH 16
 #define CACHED 8	/* within the cache's unpurged share */

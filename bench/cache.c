@@ -11,7 +11,7 @@
  * the threads on one line.
  * Arguments: thrash|scratch threads iterations writes objsize.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 struct cache_arg {
 	void *handed;			/* scratch: freed by the thread first */

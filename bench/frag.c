@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "bench.h"
+#include "bench/bench.h"
 
 static long frag_rss_kb(void)
 {

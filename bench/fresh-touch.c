@@ -9,7 +9,7 @@
  * the work is the memory, not the malloc calls.
  * Arguments: total-mib block-kib pct.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 int main(int argc, char **argv)
 {

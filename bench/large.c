@@ -6,7 +6,7 @@
  * unmaps freed large blocks pays the page faults again each time.
  * Arguments: iterations window seed.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 int main(int argc, char **argv)
 {

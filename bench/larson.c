@@ -8,7 +8,7 @@
  * are abandoned and adopted all the time.
  * Arguments: threads generations ops slots minsize maxsize.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 struct larson_arg {
 	void **slot;

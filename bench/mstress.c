@@ -9,7 +9,7 @@
  */
 #include <stdatomic.h>
 
-#include "bench.h"
+#include "bench/bench.h"
 
 #define MS_LOCAL 512
 #define MS_TRANSFER 1024

@@ -7,7 +7,7 @@
  * the same steps without calling the allocator, so that callgrind can
  * subtract the loop's own instructions.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 static long random_mixed_steps(void **slot, long n, long ws, uint64_t *rng,
 			       int null)

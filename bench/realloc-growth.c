@@ -6,7 +6,7 @@
  * to 1 MiB, the new half written once per page, then freed.
  * Arguments: rounds.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 #define RG_NSTR 64
 #define RG_STRMAX 4096

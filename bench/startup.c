@@ -9,7 +9,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
-#include "bench.h"
+#include "bench/bench.h"
 
 extern char **environ;
 

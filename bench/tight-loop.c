@@ -6,7 +6,7 @@
  * next.  batch=1 is the plain malloc/free pair.
  * Arguments: threads iterations batch.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 struct tight_arg {
 	long iterations;

@@ -6,7 +6,7 @@
  * which frees them: every free is a remote free.
  * Arguments: pairs blocks-per-producer.
  */
-#include "bench.h"
+#include "bench/bench.h"
 
 #define XM_BATCH 64
 #define XM_RING 32

@@ -6,7 +6,7 @@
 #ifndef HK_FASTPATH_H
 #define HK_FASTPATH_H
 
-#include "internal.h"
+#include "lib/internal.h"
 
 /* x86-64: GCC fuses neither the decrement of a counter in memory with
  * the signed test of its result nor the clearing of the free key with
@@ -147,6 +147,17 @@ HK_INLINE void *hk_fast_malloc(size_t size)
  * into a batch of remote frees: segment map lookup, large objects,
  * other threads' blocks, bad pointers. */
 void hk_free_general(void *p, const char *fn);
+
+/* The large object p points at, or NULL (NULL p) after hk_bad_free:
+ * for free's slow half (free-slow.c) and the API (alloc.c). */
+static inline struct hk_large *hk_large_of(void *p, uintptr_t seg, const char *fn)
+{
+	struct hk_large *l = (struct hk_large *)(seg & ~(uintptr_t)HK_SEG_KINDS);
+
+	if (!(seg & HK_SEG_LARGE) || l->user != p)
+		hk_bad_free(fn, p);
+	return l;
+}
 
 /* Push p, a valid block of s, which the calling thread's heap owns and
  * which is not free. */

@@ -2,7 +2,8 @@
  *
  * heap.c: a thread's heap, its lists and the slow paths.  heap-purge.c:
  * the release of idle slabs, the purge and malloc_trim.  heap-abandon.c:
- * the abandoned superslabs of exited threads.  heap-trim.c: malloc_trim's
+ * the abandoned superslabs of exited threads, and a busy heap's share
+ * of them.  heap-trim.c: malloc_trim's
  * work on other live heaps' slabs.
  */
 #ifndef HK_HEAP_IMPL_H
@@ -13,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "lib/internal.h"
 
 #pragma GCC visibility push(hidden)
 
@@ -145,6 +146,10 @@ struct hk_superslab *hk_heap_reclaim(struct hk_heap *h, unsigned cls,
 				     bool dirty);
 /* Some superslab is abandoned (racy: a hint). */
 bool hk_heap_abandoned_any(void);
+/* One superslab more would leave h within a busy heap's share of the
+ * superslabs that no idle heap holds (asked only while some superslab
+ * is abandoned); marks h busy. */
+bool hk_heap_within_share(struct hk_heap *h);
 /* A block was freed into an abandoned superslab's full slab: the
  * purge ticks have work (the notice a live owner would get). */
 void hk_heap_abandoned_freed(void);

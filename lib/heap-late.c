@@ -18,9 +18,9 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-#include "heap-impl.h"
-#include "internal.h"
-#include "lock.h"
+#include "lib/heap-impl.h"
+#include "lib/internal.h"
+#include "lib/lock.h"
 
 /* Set in the calling thread when its own heap is abandoned (thread
  * exit): its later mallocs come here. */

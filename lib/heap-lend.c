@@ -26,9 +26,9 @@
  * started (__libc_single_threaded, 2.32); elsewhere, h being the only
  * live heap stands in.
  */
-#include "fastpath.h"
-#include "heap-impl.h"
-#include "internal.h"
+#include "lib/fastpath.h"
+#include "lib/heap-impl.h"
+#include "lib/internal.h"
 
 #if defined(__has_include)
 #if __has_include(<sys/single_threaded.h>)

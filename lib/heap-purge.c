@@ -11,10 +11,10 @@
  */
 #include <pthread.h>
 
-#include "heap-impl.h"
-#include "internal.h"
-#include "lock.h"
-#include "os.h"
+#include "lib/heap-impl.h"
+#include "lib/internal.h"
+#include "lib/lock.h"
+#include "lib/os.h"
 
 /* ---- the idle slabs ------------------------------------------------ */
 

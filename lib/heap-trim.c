@@ -33,10 +33,10 @@
  */
 #include <pthread.h>
 
-#include "heap-impl.h"
-#include "internal.h"
-#include "lock.h"
-#include "os.h"
+#include "lib/heap-impl.h"
+#include "lib/internal.h"
+#include "lib/lock.h"
+#include "lib/os.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #define HK_TRIM_LIVE 1

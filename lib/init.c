@@ -18,11 +18,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "lock.h"
-#include "once.h"
-#include "options.h"
-#include "os.h"
+#include "lib/internal.h"
+#include "lib/lock.h"
+#include "lib/once.h"
+#include "lib/options.h"
+#include "lib/os.h"
 
 int hk_init_state;
 static pthread_key_t hk_thread_key;

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sizeclass.h"
+#include "lib/sizeclass.h"
 
 /* Every declaration below is hidden: the compiler then reaches the
  * globals PC-relative instead of through the GOT (-fvisibility=hidden
@@ -610,7 +610,7 @@ void hk_stats_print(bool usage);
 void hk_stats_init(void);
 
 /* ------------------------------------------------------------------ */
-/* alloc.c                                                             */
+/* free-slow.c                                                         */
 /* ------------------------------------------------------------------ */
 __attribute__((noreturn)) void hk_bad_free(const char *fn, void *p);
 

@@ -43,9 +43,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
-#include "lock.h"
-#include "os.h"
+#include "lib/internal.h"
+#include "lib/lock.h"
+#include "lib/os.h"
 
 #define HK_LCACHE_N 16
 #define HK_LCACHE_MIN ((size_t)64 << 20)

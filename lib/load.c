@@ -17,8 +17,8 @@
  * Only libhakmem.so has this file: the unit tests that link the
  * allocator's pieces start the layer when and how they choose.
  */
-#include "internal.h"
-#include "os.h"
+#include "lib/internal.h"
+#include "lib/os.h"
 
 __attribute__((constructor)) static void hk_load(void)
 {

@@ -26,7 +26,7 @@
 
 #include <pthread.h>
 
-#include "internal.h"
+#include "lib/internal.h"
 
 #pragma GCC visibility push(hidden)
 

@@ -5,9 +5,9 @@
  */
 #include <pthread.h>
 
-#include "internal.h"
-#include "lock.h"
-#include "os.h"
+#include "lib/internal.h"
+#include "lib/lock.h"
+#include "lib/os.h"
 
 #define HK_META_CHUNK ((size_t)256 << 10)
 

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "msg.h"
-#include "options.h"
+#include "lib/msg.h"
+#include "lib/options.h"
 
 static int hk_msg_count;
 

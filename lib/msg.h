@@ -7,7 +7,7 @@
 #ifndef HK_MSG_H
 #define HK_MSG_H
 
-#include "fmt.h"
+#include "probe/fmt.h"
 
 /* Always printed (warnings about bad options, demotions the user asked
  * to see...).  At most HK_MSG_MAX lines per process, so a broken loop

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/auxv.h>
 
-#include "fmt.h"
-#include "msg.h"
-#include "options.h"
+#include "probe/fmt.h"
+#include "lib/msg.h"
+#include "lib/options.h"
 
 #define HK_OPT_FIELD(f) offsetof(struct hk_options, f)
 

@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "select.h"
+#include "probe/select.h"
 
 struct hk_options {
 	enum hk_backend_id backend;	/* HAKMEM_BACKEND, default auto */

@@ -18,9 +18,9 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
-#include "kconst.h"
-#include "os-dense.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/os-dense.h"
+#include "lib/os-impl.h"
 
 #define HK_MIB ((size_t)1 << 20)
 #define HK_BATCH_MIN (16 * HK_MIB)	/* first reservation */

@@ -15,10 +15,10 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "msg.h"
-#include "options.h"
-#include "os-dense.h"
-#include "os-impl.h"
+#include "lib/msg.h"
+#include "lib/options.h"
+#include "lib/os-dense.h"
+#include "lib/os-impl.h"
 
 #define HK_DENSE_LAG 8
 #define HK_DENSE_RING (2 * HK_DENSE_LAG)

@@ -14,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "caps.h"
-#include "chunk.h"
-#include "select.h"
+#include "probe/caps.h"
+#include "probe/chunk.h"
+#include "probe/select.h"
 
 /* Whether promotion is in force (hk_dense_applies to this process's
  * choice, HAKMEM_DENSE not 0, the backend still lazy). */

@@ -42,9 +42,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kconst.h"
-#include "msg.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/msg.h"
+#include "lib/os-impl.h"
 
 #define HK_HMAP_LEAF_BITS 15	/* a 4 KiB page of bits: 64 GiB of chunks */
 #define HK_HMAP_TOP_BITS (47 - HK_CHUNK_SHIFT - HK_HMAP_LEAF_BITS)

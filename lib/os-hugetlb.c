@@ -11,8 +11,8 @@
  * fork's copy-on-write takes never find the pool empty (os-hugefork.c):
  * the backend takes at most half of the free pool, and demotes when
  * that is used. */
-#include "kconst.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/os-impl.h"
 
 static int hk_hugetlb_acquire(size_t len, size_t align, void **out)
 {

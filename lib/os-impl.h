@@ -11,8 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "chunk.h"
-#include "os.h"
+#include "probe/chunk.h"
+#include "lib/os.h"
 
 /* os-sys.c */
 

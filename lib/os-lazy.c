@@ -1,7 +1,7 @@
 /* os-lazy.c: plain anonymous mmap; pages are faulted in on first touch.
  * The backend every kernel serves, the end of the demotion chain, and
  * the mapping under large objects whatever the backend. */
-#include "os-impl.h"
+#include "lib/os-impl.h"
 
 const struct hk_os_backend hk_os_lazy = {
 	.name = "lazy",

@@ -10,8 +10,8 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "kconst.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/os-impl.h"
 
 int hk_os_map(size_t len, size_t align, void **out)
 {

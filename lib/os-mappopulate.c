@@ -4,8 +4,8 @@
  * succeeds), which is why populate is preferred where it exists.  The
  * batch layer reserves PROT_NONE and commits each chunk through
  * .commit, so the slack of a reservation is never populated. */
-#include "kconst.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/os-impl.h"
 
 static int hk_map_populate_acquire(size_t len, size_t align, void **out)
 {

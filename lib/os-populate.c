@@ -3,8 +3,8 @@
  * (about 25-30% cheaper than first-touch faults, doc/KERNEL-COSTS.md) and,
  * unlike MAP_POPULATE, reports failure.  EINVAL means an older kernel;
  * os.c then demotes along the chain. */
-#include "kconst.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/os-impl.h"
 
 static int hk_populate_prefault(void *p, size_t len)
 {

@@ -12,8 +12,8 @@
 #include <sys/mman.h>
 #include <time.h>
 
-#include "kconst.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/os-impl.h"
 
 size_t hk_os_page = 4096;
 

@@ -5,8 +5,8 @@
  * Prefault populates with MADV_POPULATE_WRITE, or touches one byte per
  * page before 5.14.  EINVAL from the advice (a kernel without
  * CONFIG_TRANSPARENT_HUGEPAGE) fails acquire, and os.c demotes. */
-#include "kconst.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/os-impl.h"
 
 static int hk_thp_acquire(size_t len, size_t align, void **out)
 {

@@ -2,7 +2,7 @@
  * populate fallback for kernels before 5.14 (no MADV_POPULATE_WRITE): it
  * costs what first-touch faults cost, only earlier (doc/KERNEL-COSTS.md),
  * which is the point when latency later matters more than CPU now. */
-#include "os-impl.h"
+#include "lib/os-impl.h"
 
 const struct hk_os_backend hk_os_touch = {
 	.name = "touch",

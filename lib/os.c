@@ -14,12 +14,12 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 
-#include "kconst.h"
-#include "lock.h"
-#include "msg.h"
-#include "once.h"
-#include "options.h"
-#include "os-impl.h"
+#include "probe/kconst.h"
+#include "lib/lock.h"
+#include "lib/msg.h"
+#include "lib/once.h"
+#include "lib/options.h"
+#include "lib/os-impl.h"
 
 static const struct hk_os_backend *const hk_os_backends[HK_BACKEND_COUNT] = {
 	[HK_BACKEND_LAZY] = &hk_os_lazy,

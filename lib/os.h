@@ -25,8 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "caps.h"
-#include "select.h"
+#include "probe/caps.h"
+#include "probe/select.h"
 
 #define HK_CHUNK_SHIFT 21
 #define HK_CHUNK_SIZE ((size_t)1 << HK_CHUNK_SHIFT)	/* superslab: 2 MiB */

@@ -11,8 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fastpath.h"
-#include "hakmem.h"
+#include "lib/fastpath.h"
+#include "include/hakmem.h"
 
 /* C23 and old SVID names that <stdlib.h> here may not declare. */
 void free_sized(void *p, size_t size);

@@ -6,8 +6,8 @@
  * check runs on slow paths only (no background thread): the coarse
  * monotonic clock is a vDSO read (hk_now_ms, os-sys.c).
  */
-#include "internal.h"
-#include "os.h"
+#include "lib/internal.h"
+#include "lib/os.h"
 
 uint64_t hk_purge_delay = 100;
 

@@ -38,7 +38,7 @@
  * batches until it exits).  Blocks of classes above HK_RB_BYTES / 2 go
  * over one by one; a thread still without a heap has no batches.
  */
-#include "fastpath.h"
+#include "lib/fastpath.h"
 
 _Static_assert(HK_RB <= 64, "rb_mask has a bit per entry");
 _Static_assert(HK_RB_MAX < 65536, "n and lim are 16 bits");

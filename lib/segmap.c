@@ -35,9 +35,9 @@
 #include <errno.h>
 #include <pthread.h>
 
-#include "internal.h"
-#include "lock.h"
-#include "os.h"
+#include "lib/internal.h"
+#include "lib/lock.h"
+#include "lib/os.h"
 
 /* In .lbss (HK_BSS_LAST), after every other .bss section: the small
  * globals then share the page where .data ends (written by the loader

@@ -1,7 +1,7 @@
 /* sizeclass.c: the size-class tables (see sizeclass.h for the scheme).
  * Written out rather than computed at start-up so that the fast path
  * needs no initialisation; test-sizeclass checks them against the rule. */
-#include "sizeclass.h"
+#include "lib/sizeclass.h"
 
 const uint8_t hk_class_small[65] = {
 	0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,

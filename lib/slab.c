@@ -15,8 +15,8 @@
  */
 #include <errno.h>
 
-#include "internal.h"
-#include "msg.h"
+#include "lib/internal.h"
+#include "lib/msg.h"
 
 uintptr_t hk_secret;
 uintptr_t hk_free_key;

@@ -17,12 +17,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "msg.h"
-#include "options.h"
-#include "os.h"
-#include "os-dense.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "lib/msg.h"
+#include "lib/options.h"
+#include "lib/os.h"
+#include "lib/os-dense.h"
 
 uint64_t hk_stats[HK_ST_COUNT];
 /* Where the counters go: a copy of fd 2 taken at start-up under

@@ -16,8 +16,8 @@
  */
 #include <string.h>
 
-#include "internal.h"
-#include "os.h"
+#include "lib/internal.h"
+#include "lib/os.h"
 
 _Static_assert(HK_SS_SHIFT == HK_CHUNK_SHIFT, "superslab is an OS chunk");
 _Static_assert(HK_SLICES << HK_SLICE_SHIFT == HK_SS_SIZE, "slices tile it");
@@ -34,7 +34,7 @@ static size_t hk_superslab_len(const struct hk_superslab *ss)
  * PROT_NONE reservations, so a thread that allocates a little must not
  * hold 2 MiB.  A pointer that masking leads to it from the rest of the
  * region finds slices in no slab (slab_of 0): the segment map, which
- * knows the region page by page, decides (alloc.c, hk_free_general). */
+ * knows the region page by page, decides (free-slow.c, hk_free_general). */
 static int hk_superslab_map(bool small, void **p, bool *fresh)
 {
 	if (!small)

@@ -1,7 +1,7 @@
 /* version.c: what the loaded library is and which backend it uses. */
-#include "hakmem.h"
-#include "internal.h"
-#include "os.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "lib/os.h"
 
 HK_EXPORT const char *hk_version(void)
 {

@@ -37,8 +37,8 @@
  */
 #include <errno.h>
 
-#include "chunk.h"
-#include "fmt.h"
+#include "probe/chunk.h"
+#include "probe/fmt.h"
 
 /* The superslab size (lib/os.h HK_CHUNK_SIZE): the only THP size a
  * chunk can be made of. */

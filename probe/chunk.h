@@ -29,8 +29,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "caps.h"
-#include "select.h"
+#include "probe/caps.h"
+#include "probe/select.h"
 
 /* A probe at or above this share of resident pages is dense: high
  * enough that a promoted chunk's full RSS is RSS the program would have

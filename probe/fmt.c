@@ -1,7 +1,7 @@
 /* fmt.c: the allocation-free formatter behind hk_msg and reason strings.
  * No locale, no floating point, no allocation: safe inside malloc and in
  * signal handlers. */
-#include "fmt.h"
+#include "probe/fmt.h"
 
 #include <stdint.h>
 

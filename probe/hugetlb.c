@@ -23,10 +23,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "fmt.h"
-#include "kconst.h"
-#include "readers.h"
-#include "sysfile.h"
+#include "probe/fmt.h"
+#include "probe/kconst.h"
+#include "probe/readers.h"
+#include "probe/sysfile.h"
 
 #define HK_POOL_DIR "/sys/kernel/mm/hugepages"
 

@@ -15,8 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "readers.h"
-#include "sysfile.h"
+#include "probe/readers.h"
+#include "probe/sysfile.h"
 
 /* Deepest cgroup v2 path walked looking for the tightest memory.max. */
 #define HK_CGROUP_DEPTH 8

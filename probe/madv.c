@@ -32,9 +32,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "kconst.h"
-#include "readers.h"
-#include "sysfile.h"
+#include "probe/kconst.h"
+#include "probe/readers.h"
+#include "probe/sysfile.h"
 
 static void hk_trial_set(struct hk_trial *t, int ok)
 {

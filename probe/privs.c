@@ -13,8 +13,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "readers.h"
-#include "sysfile.h"
+#include "probe/readers.h"
+#include "probe/sysfile.h"
 
 static void hk_privs_set(struct hk_caps *caps, uint64_t eff)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "readers.h"
+#include "probe/readers.h"
 
 static uint64_t hk_probe_now(void)
 {

@@ -7,7 +7,7 @@
 #ifndef HK_READERS_H
 #define HK_READERS_H
 
-#include "caps.h"
+#include "probe/caps.h"
 
 /* uname.c */
 void hk_probe_uname(struct hk_caps *caps, const char *root);

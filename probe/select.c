@@ -76,8 +76,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fmt.h"
-#include "select.h"
+#include "probe/fmt.h"
+#include "probe/select.h"
 
 /* A cgroup limit under this makes auto keep 4 KiB pages. */
 #define HK_SELECT_THP_MIN_CGROUP ((uint64_t)1 << 30)

@@ -9,7 +9,7 @@
 
 #include <stdbool.h>
 
-#include "caps.h"
+#include "probe/caps.h"
 
 /* The backends, plainest first.  Demotion at run time moves toward
  * HK_BACKEND_LAZY, which every kernel serves. */

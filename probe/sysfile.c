@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sysfile.h"
+#include "probe/sysfile.h"
 
 int hk_syspath(char *out, size_t size, const char *root, const char *path)
 {

@@ -8,8 +8,8 @@
  */
 #include <errno.h>
 
-#include "readers.h"
-#include "sysfile.h"
+#include "probe/readers.h"
+#include "probe/sysfile.h"
 
 #define HK_THP_DIR "/sys/kernel/mm/transparent_hugepage"
 

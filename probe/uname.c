@@ -11,8 +11,8 @@
 #include <sys/personality.h>
 #include <sys/utsname.h>
 
-#include "readers.h"
-#include "sysfile.h"
+#include "probe/readers.h"
+#include "probe/sysfile.h"
 
 #ifndef UNAME26
 #define UNAME26 0x0020000

@@ -20,10 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tap.h"
+#include "test/tap.h"
 
 #ifdef HK_TEST_LINKED
-#include "hakmem.h"
+#include "include/hakmem.h"
 #endif
 
 struct ta_api {

@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "alloc-api.h"
+#include "test/api/alloc-api.h"
 
 static char never_allocated[256] __attribute__((aligned(64)));
 

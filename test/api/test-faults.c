@@ -5,7 +5,7 @@
  * use, lie on the page where .data ends, which the loader writes at
  * start-up anyway: of the .bss pages past it only the one holding the
  * kernel probe's facts, written at load (lib/load.c), is touched
- * (lib/segmap.c, Makefile.am "start-up page faults").
+ * (lib/segmap.c, lib/local.mk "Start-up page faults").
  *
  * In a process that never ran a second thread, a class with no slab yet
  * is lent the slab of a class at most a quarter (or 32 bytes) larger and
@@ -25,7 +25,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "test/tap.h"
 
 struct hk_rw {
 	uintptr_t lo;		/* first page past the file-backed part */

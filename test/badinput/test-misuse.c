@@ -13,8 +13,8 @@
 #include <pthread.h>
 #include <sys/mman.h>
 
-#include "../api/alloc-api.h"
-#include "child.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
 
 struct hk_case {
 	const char *what;

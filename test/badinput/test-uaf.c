@@ -7,8 +7,8 @@
  * or the address never comes back.  Each case runs in a child
  * (child.h).  Built plain (glibc), -hk and under LD_PRELOAD.
  */
-#include "../api/alloc-api.h"
-#include "child.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
 
 enum { BLOCK = 64, TRIES = 4 };
 

@@ -28,8 +28,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "../badinput/child.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
 
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)

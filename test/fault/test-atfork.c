@@ -24,9 +24,9 @@
 #include <spawn.h>
 #include <stdatomic.h>
 
-#include "../api/alloc-api.h"
-#include "../badinput/child.h"
-#include "../stress/wait.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
+#include "test/stress/wait.h"
 
 extern char **environ;
 

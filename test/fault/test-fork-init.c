@@ -10,8 +10,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "../api/alloc-api.h"
-#include "../badinput/child.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
 
 enum { TRIES = 15 };
 

@@ -17,8 +17,8 @@
 #include <dlfcn.h>
 #include <pthread.h>
 
-#include "../api/alloc-api.h"
-#include "../stress/wait.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/wait.h"
 
 enum { FORKS = 4, FORK_WAIT_S = 20 };
 

@@ -15,8 +15,8 @@
 #include <stdatomic.h>
 #include <sys/time.h>
 
-#include "../api/alloc-api.h"
-#include "../badinput/child.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
 
 enum { HELD = 64, VICTIMS = 4, SURVIVORS = 2, ROUNDS = 100000 };
 

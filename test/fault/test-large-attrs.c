@@ -19,8 +19,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "../badinput/child.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
 
 #define SIZE ((size_t)300 << 10)
 #define TAKE 4

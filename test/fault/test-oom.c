@@ -20,8 +20,8 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 
-#include "../api/alloc-api.h"
-#include "../badinput/child.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
 
 enum { SLOTS = 1 << 19, LIVE = 96, CHURN = 6000, MAX_THREADS = 3 };
 #define HK_SLACK ((size_t)64 << 20)	/* address space beyond the start */

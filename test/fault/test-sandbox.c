@@ -35,10 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tap.h"
+#include "test/tap.h"
 
 #if defined(__x86_64__) && !defined(__ILP32__)
-#include "sandbox-filters.h"
+#include "test/fault/sandbox-filters.h"
 
 static const char *const backends[] = {
 	"auto", "lazy", "populate", "touch", "map_populate", "thp", "hugetlb",

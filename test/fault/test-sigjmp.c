@@ -23,8 +23,8 @@
 #include <fcntl.h>
 #include <sys/time.h>
 
-#include "../api/alloc-api.h"
-#include "../badinput/child.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
 
 enum { TRIES = 5 };
 static unsigned LIMIT_S = 60;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hakmem.h"
+#include "include/hakmem.h"
 
 enum { SLOTS = 32 };
 

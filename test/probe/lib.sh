@@ -5,7 +5,7 @@
 # so the Options and Decision sections do not depend on the caller.
 
 tap_n=0
-hk_probe="${top_builddir:-.}/probe/hk-probe"
+hk_probe="${top_builddir:-.}/hk-probe/hk-probe"
 hk_srcdir="${top_srcdir:-.}"
 hk_tmp=$(mktemp -d "${TMPDIR:-/tmp}/hk-probe-test.XXXXXX") || exit 99
 trap 'rm -rf "$hk_tmp"' EXIT

@@ -27,7 +27,7 @@
  * Example, RHEL 8 (a 4.18 kernel, MADV_POPULATE_* unknown):
  *   hk-simkernel --osrelease 4.18.0-553.el8_10.x86_64 -- \
  *       test/sim/hk-seccomp --madvise POPULATE_WRITE=EINVAL \
- *       --madvise POPULATE_READ=EINVAL -- probe/hk-probe --json
+ *       --madvise POPULATE_READ=EINVAL -- hk-probe/hk-probe --json
  *
  * How: a private mount namespace (sim-mounts.c) with files bound over the
  * real ones; uname(2) answered by this launcher through a seccomp user
@@ -56,7 +56,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim.h"
+#include "test/sim/sim.h"
 
 #ifndef UNAME26
 #define UNAME26 0x0020000

@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim.h"
+#include "test/sim/sim.h"
 
 #define HK_SIM_MM "/sys/kernel/mm"
 #define HK_SIM_THP HK_SIM_MM "/transparent_hugepage"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim.h"
+#include "test/sim/sim.h"
 
 #define HK_SIM_POOL "/proc/sys/vm/nr_hugepages"
 

@@ -35,7 +35,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim.h"
+#include "test/sim/sim.h"
 
 void hk_sim_uname_release(const char *rel, int uname26, char *out, size_t size)
 {

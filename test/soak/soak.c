@@ -32,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../stress/rss.h"
-#include "../tap.h"
+#include "test/stress/rss.h"
+#include "test/tap.h"
 
 extern char **environ;
 

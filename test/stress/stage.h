@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
-#include "wait.h"
+#include "test/stress/wait.h"
 
 static pthread_mutex_t stage_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t stage_cv = PTHREAD_COND_INITIALIZER;

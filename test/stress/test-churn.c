@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "wait.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/wait.h"
 
 enum {
 	WORKERS = 3,

@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "wait.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/wait.h"
 
 enum { THREADS = 3, FORKS = 40, CHILD_BLOCKS = 400, CHILD_ALARM = 10 };
 

@@ -41,9 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hakmem.h"
-#include "tap.h"
-#include "wait.h"
+#include "include/hakmem.h"
+#include "test/tap.h"
+#include "test/stress/wait.h"
 
 #define POOL 16
 #define MIB ((size_t)1 << 20)

@@ -27,8 +27,8 @@
 #include <threads.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "rss.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/rss.h"
 
 enum {
 	THREADS = 2000,

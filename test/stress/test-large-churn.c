@@ -4,8 +4,8 @@
  * not grow from the first iterations to the last. */
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "rss.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/rss.h"
 
 enum { ITERS = 60, LIVE = 2, PHASE = 20 };
 

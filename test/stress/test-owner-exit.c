@@ -25,9 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "rss.h"
-#include "wait.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/rss.h"
+#include "test/stress/wait.h"
 
 enum {
 	FREERS = 4,

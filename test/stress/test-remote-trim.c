@@ -15,9 +15,9 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "rss.h"
-#include "stage.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/rss.h"
+#include "test/stress/stage.h"
 
 /* HK_TEST_MIB=256 for the figures of issue 17. */
 static size_t total_mib = 128;

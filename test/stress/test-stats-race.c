@@ -19,9 +19,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "../badinput/child.h"
-#include "wait.h"
+#include "test/api/alloc-api.h"
+#include "test/badinput/child.h"
+#include "test/stress/wait.h"
 
 enum {
 	WORKERS = 6,		/* at a time */

@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
+#include "test/api/alloc-api.h"
 
 enum {
 	THREADS = 4,

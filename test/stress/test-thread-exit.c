@@ -9,8 +9,8 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "rss.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/rss.h"
 
 enum {
 	THREADS = 64,

@@ -4,8 +4,8 @@
  * the resident size must come down by most of the 200 MiB. */
 #include <unistd.h>
 
-#include "../api/alloc-api.h"
-#include "rss.h"
+#include "test/api/alloc-api.h"
+#include "test/stress/rss.h"
 
 enum { TOTAL_MIB = 200 };
 

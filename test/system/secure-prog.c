@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 
-#include "hakmem.h"
+#include "include/hakmem.h"
 
 int main(void)
 {

@@ -5,7 +5,7 @@
 . "$top_srcdir/test/dropin/tap-lib.sh"
 command -v valgrind >/dev/null || { echo "1..0 # SKIP valgrind is not installed"; exit 0; }
 make_scratch
-probe=$top_builddir/probe/hk-probe
+probe=$top_builddir/hk-probe/hk-probe
 for args in "" "--json"; do
 	valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
 		"$probe" $args >/dev/null 2>"$scratch/vg.err"

@@ -4,8 +4,8 @@
 #ifndef HK_TEST_CASES_H
 #define HK_TEST_CASES_H
 
-#include "tap.h"
-#include "badinput/child.h"
+#include "test/tap.h"
+#include "test/badinput/child.h"
 
 struct hk_case {
 	int (*fn)(void *);	/* 0: passed */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "caps.h"
+#include "probe/caps.h"
 
 static inline const char *fixture(const char *machine)
 {

@@ -3,7 +3,7 @@
  * tools/capture-fixture.sh.  Not a test: it only reports. */
 #include <stdio.h>
 
-#include "caps.h"
+#include "probe/caps.h"
 
 static void probe_trials_line(const char *name, const struct hk_trial *t)
 {

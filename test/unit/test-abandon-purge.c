@@ -7,9 +7,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
 
 #define BLOCK 1024
 #define MAXN 4096

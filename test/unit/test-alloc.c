@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
 
 static int fill_check(size_t n)
 {

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "chunk.h"
-#include "tap.h"
+#include "probe/chunk.h"
+#include "test/tap.h"
 
 #define LAZY HK_BACKEND_LAZY
 #define THP HK_BACKEND_THP

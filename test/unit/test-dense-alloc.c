@@ -22,10 +22,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "hakmem.h"
-#include "os-dense.h"
-#include "os.h"
-#include "tap.h"
+#include "include/hakmem.h"
+#include "lib/os-dense.h"
+#include "lib/os.h"
+#include "test/tap.h"
 
 #define TOTAL ((size_t)96 << 20)
 #define BLOCK ((size_t)64 << 10)

@@ -1,7 +1,7 @@
 /* test-dense.c: the dense promotion policy of probe/chunk.c, a pure state machine:
  * densities and THP trial times in, probe/promote/back-off out. */
-#include "chunk.h"
-#include "tap.h"
+#include "probe/chunk.h"
+#include "test/tap.h"
 
 #define PAGES 512
 #define DENSE (PAGES * HK_DENSE_PCT / 100 + 1)

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tap.h"
-#include "badinput/child.h"
-#include "stress/wait.h"
+#include "test/tap.h"
+#include "test/badinput/child.h"
+#include "test/stress/wait.h"
 
 static void *(*dl_malloc)(size_t);
 static void (*dl_free)(void *);

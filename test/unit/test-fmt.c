@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "fmt.h"
-#include "tap.h"
+#include "probe/fmt.h"
+#include "test/tap.h"
 
 #define SAME(want, ...) do {						\
 	char a[64], b[64];						\

@@ -19,10 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
-#include "../badinput/child.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
+#include "test/badinput/child.h"
 
 #define SIZE 64
 #define FEW 10			/* blocks in each batch */

@@ -17,11 +17,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "heap-impl.h"
-#include "tap.h"
-#include "../badinput/child.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "lib/heap-impl.h"
+#include "test/tap.h"
+#include "test/badinput/child.h"
 
 #define SIZE 1024
 #define NBLK 3000		/* 3 MiB: two superslabs at least */

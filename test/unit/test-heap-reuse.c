@@ -17,10 +17,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
-#include "../badinput/child.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
+#include "test/badinput/child.h"
 
 #define N 3000
 static void *blk[N];

@@ -14,10 +14,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
-#include "../badinput/child.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
+#include "test/badinput/child.h"
 
 /* 9000 B: class 9216, 10 blocks to a slab of 3 slices. */
 #define SIZE 9000

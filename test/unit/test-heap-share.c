@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
 
 #define SIZE 100
 #define N 40000		/* 4.5 MiB of 112-byte blocks: three superslabs */

@@ -15,9 +15,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
 
 #define SIZE 64
 #define N 4096			/* 8 slabs of SIZE */

@@ -2,9 +2,9 @@
  * trial rule, from fixtures and live. */
 #include <errno.h>
 
-#include "probe-fixture.h"
-#include "readers.h"
-#include "tap.h"
+#include "test/unit/probe-fixture.h"
+#include "probe/readers.h"
+#include "test/tap.h"
 
 static void test_pool(void)
 {

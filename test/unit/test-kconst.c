@@ -1,14 +1,14 @@
-/* test-kconst.c: the kernel constants lib/kconst.h supplies where the
+/* test-kconst.c: the kernel constants probe/kconst.h supplies where the
  * headers lack them, and the populate backend using them.  Built by
  * `ac_cv_have_decl_MADV_POPULATE_WRITE=no ./configure` this is the
  * old-headers build: the value must still be the kernel's and the
  * library must still populate on a kernel that has the call. */
 #include <errno.h>
 
-#include "kconst.h"
-#include "os.h"
-#include "os-test.h"
-#include "tap.h"
+#include "probe/kconst.h"
+#include "lib/os.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 int main(void)
 {

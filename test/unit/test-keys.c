@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "unit/cases.h"
+#include "test/unit/cases.h"
 
 enum { LIMIT_S = 60, WAVE = 40 };
 

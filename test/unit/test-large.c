@@ -19,10 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "os.h"
-#include "tap.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "lib/os.h"
+#include "test/tap.h"
 
 #define MiB ((size_t)1 << 20)
 

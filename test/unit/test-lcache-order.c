@@ -2,9 +2,9 @@
  * those that fit, the newest: the older ones of its size then age out
  * of the cache (and give their pages back) instead of taking turns and
  * all staying resident. */
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
 
 #define SIZE ((size_t)512 << 10)
 

@@ -3,8 +3,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "probe-fixture.h"
-#include "tap.h"
+#include "test/unit/probe-fixture.h"
+#include "test/tap.h"
 
 #define GiB ((uint64_t)1 << 30)
 

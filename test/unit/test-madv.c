@@ -1,8 +1,8 @@
 /* test-madv: the trials, read from fixtures' trials files and run live. */
 #include <errno.h>
 
-#include "probe-fixture.h"
-#include "tap.h"
+#include "test/unit/probe-fixture.h"
+#include "test/tap.h"
 
 static void test_fixtures(void)
 {

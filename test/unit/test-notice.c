@@ -23,10 +23,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
-#include "../badinput/child.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
+#include "test/badinput/child.h"
 
 #define SIZE 100
 #define MANY 1200		/* more than three slabs of SIZE */

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "once.h"
-#include "unit/cases.h"
+#include "lib/once.h"
+#include "test/unit/cases.h"
 
 enum { LIMIT_S = 10 };
 

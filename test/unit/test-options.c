@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
-#include "tap.h"
+#include "lib/options.h"
+#include "test/tap.h"
 
 static int same(const struct hk_options *a, const struct hk_options *b)
 {

@@ -1,9 +1,9 @@
 /* test-os-always.c: THP "always" mode as the layer sees it (the probe's
  * answer overridden: the mode is the machine's): large-object maps and
  * the early lazy chunks get MADV_NOHUGEPAGE, later chunks do not. */
-#include "os-impl.h"
-#include "os-test.h"
-#include "tap.h"
+#include "lib/os-impl.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 int main(void)
 {

@@ -4,9 +4,9 @@
  * pages (smaps), released and purged. */
 #include <errno.h>
 
-#include "os.h"
-#include "os-test.h"
-#include "tap.h"
+#include "lib/os.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 #define LEN (4 * MIB)
 #define ALIGN (2 * MIB)

@@ -7,9 +7,9 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "os.h"
-#include "os-test.h"
-#include "tap.h"
+#include "lib/os.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 #define NCHUNKS 40
 #define TESTS_PER_CHILD 12

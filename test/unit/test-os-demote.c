@@ -17,10 +17,10 @@
  */
 #include <errno.h>
 
-#include "chunk.h"
-#include "os-impl.h"
-#include "os-test.h"
-#include "tap.h"
+#include "probe/chunk.h"
+#include "lib/os-impl.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 #define NCHUNKS 6
 

@@ -4,9 +4,9 @@
  * follows the backend from then on. */
 #include <errno.h>
 
-#include "os-impl.h"
-#include "os-test.h"
-#include "tap.h"
+#include "lib/os-impl.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 int main(void)
 {

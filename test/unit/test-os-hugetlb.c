@@ -10,9 +10,9 @@
 #include <pthread.h>
 #include <sys/wait.h>
 
-#include "os.h"
-#include "os-test.h"
-#include "tap.h"
+#include "lib/os.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 #define POOL 4
 #define POOL_DIR "/sys/kernel/mm/hugepages/hugepages-2048kB/"

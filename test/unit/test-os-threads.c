@@ -6,9 +6,9 @@
 #include <pthread.h>
 #include <sys/wait.h>
 
-#include "os.h"
-#include "os-test.h"
-#include "tap.h"
+#include "lib/os.h"
+#include "test/unit/os-test.h"
+#include "test/tap.h"
 
 #define THREADS 4
 #define HELD 6

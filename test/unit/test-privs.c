@@ -2,8 +2,8 @@
  * and live (checked against /proc/self/status). */
 #include <string.h>
 
-#include "probe-fixture.h"
-#include "tap.h"
+#include "test/unit/probe-fixture.h"
+#include "test/tap.h"
 
 static void test_fixtures(void)
 {

@@ -14,12 +14,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "caps.h"
-#include "select.h"
-#include "tap.h"
+#include "probe/caps.h"
+#include "probe/select.h"
+#include "test/tap.h"
 
 #if defined(__x86_64__) && !defined(__ILP32__)
-#include "../fault/sandbox-filters.h"
+#include "test/fault/sandbox-filters.h"
 
 static const enum hk_backend_id wants[] = {
 	HK_BACKEND_AUTO, HK_BACKEND_THP, HK_BACKEND_HUGETLB, HK_BACKEND_LAZY,

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probe-fixture.h"
-#include "tap.h"
+#include "test/unit/probe-fixture.h"
+#include "test/tap.h"
 
 static const char *const machines[] = {
 	"kvm-6.18", "rhel7-3.10", "rhel8-4.18", "thp-never", "thp-always",

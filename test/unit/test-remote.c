@@ -18,10 +18,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
-#include "../badinput/child.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
+#include "test/badinput/child.h"
 
 #define SIZE 64
 /* The blocks of SIZE that fill a batch (remote.c). */

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "select.h"
-#include "tap.h"
+#include "probe/select.h"
+#include "test/tap.h"
 
 #define MiB ((uint64_t)1 << 20)
 

@@ -1,8 +1,8 @@
 /* test-sizeclass: every size up to HK_SMALL_MAX maps to a class that
  * holds it, the smallest such class, with the waste bound of
  * sizeclass.h; the tables agree with the rule. */
-#include "sizeclass.h"
-#include "tap.h"
+#include "lib/sizeclass.h"
+#include "test/tap.h"
 
 int main(void)
 {

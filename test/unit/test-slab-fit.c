@@ -11,9 +11,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "hakmem.h"
-#include "internal.h"
-#include "tap.h"
+#include "include/hakmem.h"
+#include "lib/internal.h"
+#include "test/tap.h"
 
 #define KIB ((size_t)1 << 10)
 #define MIB ((size_t)1 << 20)

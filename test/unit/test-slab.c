@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fastpath.h"
-#include "tap.h"
+#include "lib/fastpath.h"
+#include "test/tap.h"
 
 #define HK_SLICE ((size_t)1 << HK_SLICE_SHIFT)
 

@@ -9,9 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "fastpath.h"
-#include "hakmem.h"
-#include "tap.h"
+#include "lib/fastpath.h"
+#include "include/hakmem.h"
+#include "test/tap.h"
 
 /* Run f in a child with stderr to a pipe; true if it died of SIGABRT
  * and said "want". */

@@ -2,10 +2,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "probe-fixture.h"
-#include "readers.h"
-#include "sysfile.h"
-#include "tap.h"
+#include "test/unit/probe-fixture.h"
+#include "probe/readers.h"
+#include "probe/sysfile.h"
+#include "test/tap.h"
 
 static void test_numbers(void)
 {

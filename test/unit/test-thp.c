@@ -1,8 +1,8 @@
 /* test-thp: THP mode, defrag and PMD size from fixtures and live. */
 #include <string.h>
 
-#include "probe-fixture.h"
-#include "tap.h"
+#include "test/unit/probe-fixture.h"
+#include "test/tap.h"
 
 static void expect(const char *m, enum hk_thp_mode mode, enum hk_thp_defrag defrag,
 		   enum hk_src pmd_src)

@@ -4,9 +4,9 @@
 #include <sys/personality.h>
 #include <sys/utsname.h>
 
-#include "probe-fixture.h"
-#include "readers.h"
-#include "tap.h"
+#include "test/unit/probe-fixture.h"
+#include "probe/readers.h"
+#include "test/tap.h"
 
 #ifndef UNAME26
 #define UNAME26 0x0020000

@@ -8,7 +8,7 @@
  * The mark is the first word, the key the second (with its colon), so
  * `awk '$2 == "backend:" { print $3 }'` works; the format is documented
  * in hk-probe(1) and pinned by test/expected/. */
-#include "hk-probe.h"
+#include "hk-probe/hk-probe.h"
 
 void hk_cli_print_text(FILE *out, const struct hk_report *r)
 {

@@ -14,7 +14,7 @@
  * The bounding set is left alone. */
 #include <string.h>
 
-#include "hk-probe.h"
+#include "hk-probe/hk-probe.h"
 
 #if HAVE_LIBCAP_NG
 #include <cap-ng.h>

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "hk-probe.h"
-#include "options.h"
-#include "os.h"
+#include "hk-probe/hk-probe.h"
+#include "lib/options.h"
+#include "lib/os.h"
 
 #if HAVE_LIBCAP_NG
 #define HK_CLI_CAPNG 1

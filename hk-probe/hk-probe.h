@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "caps.h"
-#include "select.h"
+#include "probe/caps.h"
+#include "probe/select.h"
 
 /* The sections of the report, in print order. */
 enum hk_sect {

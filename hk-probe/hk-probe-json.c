@@ -9,7 +9,7 @@
  * Sections and keys are those of the text report; values are typed
  * (numbers, booleans, null for "unlimited"/"unknown"/"not tried").  The
  * schema number changes only when a key changes meaning or goes away. */
-#include "hk-probe.h"
+#include "hk-probe/hk-probe.h"
 
 #define HK_JSON_SCHEMA 1
 

@@ -21,9 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hk-probe.h"
-#include "options.h"
-#include "os.h"
+#include "hk-probe/hk-probe.h"
+#include "lib/options.h"
+#include "lib/os.h"
 
 enum { HK_DENSE, HK_SPARSE, HK_PATTERNS };
 

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hk-probe.h"
-#include "options.h"
-#include "chunk.h"
-#include "os.h"
+#include "hk-probe/hk-probe.h"
+#include "lib/options.h"
+#include "probe/chunk.h"
+#include "lib/os.h"
 
 static struct hk_item *hk_item_add(struct hk_report *r, enum hk_sect s,
 				   const char *key, enum hk_mark m)
