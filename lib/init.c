@@ -112,6 +112,16 @@ static void hk_atfork_register(void)
 		pthread_atfork(hk_fork_prepare, hk_fork_parent, hk_fork_child);
 }
 
+/* The OS layer's reclaim hook (hk_os_reclaim).  A superslab's
+ * reservation that failed takes back the large blocks' cache only: it
+ * may run in the middle of a heap's refill, where trimming that heap
+ * would change its lists under the caller.  A large block's map runs
+ * outside every heap and gives everything back. */
+static size_t hk_trim_reclaim(enum hk_reclaim how)
+{
+	return how == HK_RECLAIM_ALL ? hk_heap_trim_all() : hk_large_trim(true);
+}
+
 static void hk_init_once(void)
 {
 	int saved = errno;
@@ -133,6 +143,9 @@ static void hk_init_once(void)
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 	}
 	hk_free_key = hk_secret * 0x9e3779b97f4a7c15ull | 1;
+	/* Maps that fail for want of address space give back what the
+	 * allocator keeps first (RLIMIT_AS, overcommit=2). */
+	__atomic_store_n(&hk_os_reclaim, hk_trim_reclaim, __ATOMIC_RELEASE);
 	if (!__atomic_load_n(&hk_thread_key_ok, __ATOMIC_ACQUIRE) &&
 	    pthread_key_create(&hk_thread_key, hk_thread_exit) == 0)
 		__atomic_store_n(&hk_thread_key_ok, 1, __ATOMIC_RELEASE);

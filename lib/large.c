@@ -287,13 +287,15 @@ static size_t hk_lcache_fill(char *p, size_t len)
 static struct hk_large *hk_large_get(size_t len, size_t align, size_t *dirty)
 {
 	struct hk_large *l = hk_lcache_fit(len, align);
+	size_t (*reclaim)(enum hk_reclaim);
 
 	if (l) {
 		*dirty = len;
 		return l;
 	}
 	l = hk_large_map(len, align);
-	if (!l && hk_heap_trim_all())
+	reclaim = __atomic_load_n(&hk_os_reclaim, __ATOMIC_ACQUIRE);
+	if (!l && reclaim && reclaim(HK_RECLAIM_ALL))
 		l = hk_large_map(len, align);
 	/* Under 2 MiB a new mapping stays fresh: the cached mappings,
 	 * all shorter than it (no fit), stay whole to serve the requests
@@ -369,12 +371,6 @@ static size_t hk_lcache_limit(void)
 	return live < HK_LCACHE_MIN ? HK_LCACHE_MIN : live > HK_LCACHE_MAX ? HK_LCACHE_MAX : live;
 }
 
-/* For the OS layer, when a superslab finds no address space. */
-static size_t hk_large_reclaim(void)
-{
-	return hk_large_trim(true);
-}
-
 /* Keep l (freed) in the cache, unmapping the oldest entries to make
  * room, or l itself if above HK_LCACHE_MAX: the block just freed always
  * stays, so a loop of malloc and free of one big buffer never faults
@@ -389,8 +385,6 @@ static void hk_lcache_put(struct hk_large *l)
 		hk_large_unmap(l);
 		return;
 	}
-	if (!__atomic_load_n(&hk_os_reclaim, __ATOMIC_RELAXED))
-		__atomic_store_n(&hk_os_reclaim, hk_large_reclaim, __ATOMIC_RELEASE);
 	hk_large_trim(false);
 	l->freed_at = hk_now_ms();
 	hk_lock(&hk_large_lock);

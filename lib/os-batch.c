@@ -365,17 +365,17 @@ static void hk_batch_early_retire(void)
 	hk_batch_early_left = 0;
 }
 
-size_t (*hk_os_reclaim)(void);
+size_t (*hk_os_reclaim)(enum hk_reclaim how);
 
 /* Out of address space or commit (RLIMIT_AS, overcommit=2): what another
  * cache keeps mapped may be what the reservation needs.  Worth a retry
  * even when it gave nothing: another thread may have just done it. */
 static bool hk_batch_reclaim(void)
 {
-	size_t (*fn)(void) = __atomic_load_n(&hk_os_reclaim, __ATOMIC_ACQUIRE);
+	size_t (*fn)(enum hk_reclaim) = __atomic_load_n(&hk_os_reclaim, __ATOMIC_ACQUIRE);
 
 	if (fn)
-		fn();
+		fn(HK_RECLAIM_CACHES);
 	return fn != NULL;
 }
 

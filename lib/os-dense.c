@@ -37,7 +37,11 @@ struct hk_dense_probe {
 static struct hk_dense hk_dense_st;
 static bool hk_dense_ready;	/* hk_dense_st initialised */
 static int hk_dense_on;		/* 0 not decided yet, 1 on, -1 off */
-static struct hk_dense_probe hk_dense_ring[HK_DENSE_RING];
+/* Only HAKMEM_DENSE=1 writes it: in .lbss, past the segment map's top
+ * table (os-dense.o links after segmap.o), not among the small globals
+ * whose page the loader writes, where its 256 bytes pushed the table's
+ * first entries to the next page (test/api/test-faults). */
+static struct hk_dense_probe hk_dense_ring[HK_DENSE_RING] HK_BSS_LAST;
 static int hk_dense_nring;
 static uint64_t hk_dense_seq;	/* fresh chunks seen */
 static struct hk_dense_counters hk_dense_ctr;

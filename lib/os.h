@@ -88,11 +88,16 @@ const struct hk_os_backend *hk_os_current(void);
  * or committed as the backend says. */
 #define HK_OS_LAZY_BYTES (2 * HK_CHUNK_SIZE)
 int hk_os_chunk_alloc(size_t len, void **out, bool *fresh);
-/* Called when a fresh reservation fails, before hk_os_chunk_alloc tries
- * once more: a cache of the allocator's that holds address space (the
- * large objects') gives it all back and returns the bytes it unmapped.
- * NULL until such a cache sets it (atomically: any thread may). */
-extern size_t (*hk_os_reclaim)(void);
+/* How much a reclaim gives back: the caches that hold address space
+ * only (the large blocks'), or everything the allocator keeps, as
+ * malloc_trim does. */
+enum hk_reclaim { HK_RECLAIM_CACHES, HK_RECLAIM_ALL };
+/* The allocator above gives memory back through this hook when a map
+ * fails for want of address space or commit: hk_os_chunk_alloc asks for
+ * HK_RECLAIM_CACHES before it tries once more, the large blocks' map for
+ * HK_RECLAIM_ALL.  Returns the bytes given back.  NULL until the
+ * allocator sets it (hk_init), as in the OS layer's own tests. */
+extern size_t (*hk_os_reclaim)(enum hk_reclaim how);
 /* Give a region from hk_os_chunk_alloc back (purged or unmapped as the
  * layer sees fit). */
 void hk_os_chunk_free(void *p, size_t len);
