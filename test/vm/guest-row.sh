@@ -217,3 +217,10 @@ for b in $backends; do
 		ok $rc "${t##*/} passes, preloaded, HAKMEM_BACKEND=$b ($used) (status $rc$why)" "$todo"
 	done
 done
+
+# --- what the hugetlb backend did (diagnostics, for the rows with a pool)
+if [ "$(HAKMEM_BACKEND=hugetlb $probe --backend 2>/dev/null)" = hugetlb ]; then
+	HAKMEM_BACKEND=hugetlb HAKMEM_VERBOSE=1 HAKMEM_STATS=1 LD_PRELOAD=$lib \
+		test/stress/test-fork 2>&1 >/dev/null | grep '^hakmem: ' | grep -v '^hakmem: class ' | sort -u | sed "s/^/# $name: HAKMEM_BACKEND=hugetlb test-fork: /"
+	grep -h . /sys/kernel/mm/hugepages/hugepages-*/free_hugepages | tr '\n' ' ' | sed "s/^/# $name: free pool pages after it: /; s/\$/\\n/"
+fi
