@@ -41,16 +41,7 @@ ok() { # STATUS DESCRIPTION [TODO]
 	fi
 }
 
-# json_get FILE SECTION.FIELD: one scalar of hk-probe --json, unquoted.
-json_get() {
-	awk -v sec="${2%%.*}" -v key="${2#*.}" '
-		$0 ~ "^  \"" sec "\": [{]" { in_sec = 1; next }
-		in_sec && /^  [}\]]/ { in_sec = 0 }
-		in_sec && index($0, "    \"" key "\": ") == 1 {
-			v = substr($0, length(key) + 9)
-			sub(/,$/, "", v); gsub(/^"|"$/, "", v); print v; exit
-		}' "$1"
-}
+. test/probe/json-get.sh
 
 # pool_get FILE SIZEKB FIELD: total, free, ... of huge_pages.pool_SIZEkB.
 pool_get() {

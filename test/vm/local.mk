@@ -25,7 +25,7 @@ HK_VM_PROBE = probe/hk-probe
 KERNEL = $(HK_VM_KERNEL)
 VM_LOG_COMPILER = $(HK_TIMEOUT) env HK_VM_PROBE='$(HK_VM_PROBE)' \
 	HK_VM_KERNEL='$(KERNEL)' $(SHELL) $(srcdir)/test/vm/row.sh
-EXTRA_DIST += test/vm/README test/vm/init test/vm/run-vm test/vm/row.sh \
+EXTRA_DIST += test/probe/json-get.sh test/vm/README test/vm/init test/vm/run-vm test/vm/row.sh \
 	test/vm/guest-row.sh test/vm/mkinitramfs.sh test/vm/kconfig.sh \
 	test/vm/check-kernel test/vm/known-failures.txt $(HK_VM_ROWS)
 

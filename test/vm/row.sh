@@ -76,6 +76,7 @@ for f in $lib $probe $tests $helpers; do
 	case $f in $lib) set -- "$@" "lib/libhakmem.so=$b/$f" ;; *) set -- "$@" "$f=$b/$f" ;; esac
 done
 set -- "$@" "test/vm/guest-row.sh=$s/test/vm/guest-row.sh" \
+	"test/probe/json-get.sh=$s/test/probe/json-get.sh" \
 	"test/api/known-bugs.txt=$s/test/api/known-bugs.txt" \
 	"test/vm/known-failures.txt=$s/test/vm/known-failures.txt"
 initrd=$("$s/test/vm/mkinitramfs.sh" "$b/test/vm/cache" "$s/test/vm/init" "$@") ||
