@@ -50,16 +50,7 @@ skip() {
 	echo "ok $n # SKIP $1"
 }
 
-# json_get FILE SECTION.FIELD: one scalar of hk-probe --json, unquoted.
-json_get() {
-	awk -v sec="${2%%.*}" -v key="${2#*.}" '
-		$0 ~ "^  \"" sec "\": [{]" { in_sec = 1; next }
-		in_sec && /^  [}\]]/ { in_sec = 0 }
-		in_sec && index($0, "    \"" key "\": ") == 1 {
-			v = substr($0, length(key) + 9)
-			sub(/,$/, "", v); gsub(/^"|"$/, "", v); print v; exit
-		}' "$1"
-}
+. "$s/test/probe/json-get.sh"
 
 # The release UNAME26 shows for REL (kernel/sys.c override_release).
 uname26_of() {
