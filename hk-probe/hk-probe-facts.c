@@ -13,6 +13,7 @@
 #include "hk-probe/hk-probe.h"
 #include "lib/options.h"
 #include "probe/chunk.h"
+#include "probe/readers.h"
 #include "lib/os.h"
 
 static struct hk_item *hk_item_add(struct hk_report *r, enum hk_sect s,
@@ -218,7 +219,9 @@ static void hk_facts_thp(const struct hk_facts *f, struct hk_report *r)
 	hk_item_src(it, c->thp_pmd_src);
 }
 
-static void hk_facts_pool(struct hk_report *r, const struct hk_hugepool *p, bool dflt)
+/* The pool of the size the hugetlb backend maps is judged; the others
+ * are shown as they are (probe/caps.h, HK_HUGETLB_KB). */
+static void hk_facts_pool(struct hk_report *r, const struct hk_hugepool *p, bool ours)
 {
 	struct hk_item *it;
 	char key[40];
@@ -234,8 +237,11 @@ static void hk_facts_pool(struct hk_report *r, const struct hk_hugepool *p, bool
 	it->fields[4] = (struct hk_field){ "overcommit", p->overcommit };
 	snprintf(it->str, sizeof(it->str), "total=%ld free=%ld resv=%ld surplus=%ld overcommit=%ld",
 		 p->total, p->free, p->resv, p->surplus, p->overcommit);
-	if (!dflt) {
+	if (!ours) {
 		it->mark = HK_MARK_INFO;
+		if (p->free > p->resv)
+			hk_item_warn(it, HK_MARK_INFO, "not used by hakmem: a page would pin %llu superslabs",
+				     (unsigned long long)(p->size_kb / HK_HUGETLB_KB));
 	} else if (p->total == 0 && p->overcommit == 0) {
 		hk_item_warn(it, HK_MARK_WARN, "hugetlb pool empty: echo N > /proc/sys/vm/nr_hugepages");
 	} else if (p->free - p->resv <= 0 && p->overcommit == 0) {
@@ -246,10 +252,9 @@ static void hk_facts_pool(struct hk_report *r, const struct hk_hugepool *p, bool
 
 static bool hk_facts_pool_free(const struct hk_caps *c)
 {
-	for (int i = 0; i < c->npools && i < HK_HUGEPOOLS_MAX; i++)
-		if (c->pools[i].size_kb == c->huge_default_kb)
-			return c->pools[i].free > c->pools[i].resv;
-	return false;
+	const struct hk_hugepool *p = hk_hugepool_find(c, HK_HUGETLB_KB);
+
+	return p && p->free > p->resv;
 }
 
 static void hk_facts_hugetlb(const struct hk_facts *f, struct hk_report *r)
@@ -269,7 +274,7 @@ static void hk_facts_hugetlb(const struct hk_facts *f, struct hk_report *r)
 		hk_item_null(it, "none");
 	}
 	for (int i = 0; i < c->npools && i < HK_HUGEPOOLS_MAX; i++)
-		hk_facts_pool(r, &c->pools[i], c->pools[i].size_kb == c->huge_default_kb);
+		hk_facts_pool(r, &c->pools[i], c->pools[i].size_kb == HK_HUGETLB_KB);
 	it = hk_facts_trial(f, r, HK_SECT_HUGE, "map_hugetlb", &c->map_hugetlb);
 	/* An empty pool already has its warning; a pool with free pages
 	 * that still cannot be mapped deserves one. */

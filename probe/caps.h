@@ -56,6 +56,13 @@ enum hk_thp_defrag {
 	HK_DEFRAG_UNKNOWN,
 };
 
+/* The huge page size the hugetlb backend maps: one superslab chunk
+ * (lib/os.h, HK_CHUNK_SIZE), asked for by size (MAP_HUGE_2MB), whatever
+ * the default size.  Pools of other sizes are reported, not used: a
+ * 1 GiB page would commit 512 chunks at once and pin them for the
+ * process's life (hakmem(7), "Huge page sizes"). */
+#define HK_HUGETLB_KB 2048u
+
 /* One hugetlb page size, from /sys/kernel/mm/hugepages/hugepages-<kB>kB. */
 struct hk_hugepool {
 	uint64_t size_kb;
@@ -111,10 +118,10 @@ struct hk_caps {
 	int hugetlbfs_mounts;		/* hugetlbfs entries in /proc/self/mounts,
 					 * -1 without HK_PROBE_DETAILS */
 	uint64_t huge_default_kb;	/* Hugepagesize: in /proc/meminfo */
-	int npools;			/* by size; only the default size without
-					 * HK_PROBE_DETAILS */
+	int npools;			/* by size; without HK_PROBE_DETAILS only
+					 * the default size and HK_HUGETLB_KB */
 	struct hk_hugepool pools[HK_HUGEPOOLS_MAX];
-	struct hk_trial map_hugetlb;	/* one default-size MAP_HUGETLB page */
+	struct hk_trial map_hugetlb;	/* one MAP_HUGETLB page of HK_HUGETLB_KB */
 	enum hk_src hugetlb_src;
 
 	/* Limits (limits.c). */

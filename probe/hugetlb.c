@@ -1,9 +1,10 @@
 /* hugetlb.c: hugetlbfs and its pools: registered in /proc/filesystems,
  * the default size (Hugepagesize in /proc/meminfo), each size's pool under
  * /sys/kernel/mm/hugepages/hugepages-<kB>kB, hugetlbfs mounts, and a trial
- * MAP_HUGETLB of one default-size page.
+ * MAP_HUGETLB of one page of the size the backend maps (HK_HUGETLB_KB,
+ * asked for by size: the default may be 1 GiB, default_hugepagesz=1G).
  *
- * The trial runs only when the default pool can hand out a page (free
+ * The trial runs only when that size's pool can hand out a page (free
  * beyond the reserved ones, or room for a surplus page); otherwise it is
  * not tried and map_hugetlb reads NO with ENOMEM, what mmap would return
  * (ENOSYS when hugetlbfs is not registered at all), so that selection can
@@ -13,8 +14,10 @@
  * Cost (each file is 3-8 us on a VM): the library reads meminfo, whose
  * Hugepagesize line exists exactly when hugetlbfs is built in and whose
  * HugePages_* lines are the default pool, plus that pool's overcommit
- * file.  HK_PROBE_DETAILS (hk-probe) adds /proc/filesystems, every pool
- * size (free/resv/surplus only for non-empty pools) and the mounts.
+ * file, and where the default size is another, the HK_HUGETLB_KB pool's
+ * files (only when HAKMEM_BACKEND=hugetlb asks for the hugetlb facts).
+ * HK_PROBE_DETAILS (hk-probe) adds /proc/filesystems, every pool size
+ * (free/resv/surplus only for non-empty pools) and the mounts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,23 +66,29 @@ static long hk_hugetlb_count(const char *root, const char *dir,
 	return (long)v;
 }
 
-/* Fills one pool from hugepages-<kB>kB; def holds meminfo's counts. */
+/* Fills one pool from hugepages-<kB>kB; def holds meminfo's counts.  A
+ * size other than the default with no nr_hugepages is no pool: the
+ * kernel does not offer that size. */
 static void hk_hugetlb_pool(struct hk_caps *caps, const char *root,
 			    const char *name, const struct hk_hugepool *def)
 {
-	char dir[128];
+	char dir[128], rel[HK_SYSPATH_MAX];
 	struct hk_hugepool *p;
-	uint64_t kb;
+	uint64_t kb, total;
 
 	if (caps->npools >= HK_HUGEPOOLS_MAX ||
 	    !hk_parse_u64(name + strlen("hugepages-"), &kb) ||
 	    hk_syspath(dir, sizeof(dir), HK_POOL_DIR "/", name))
 		return;
-	p = &caps->pools[caps->npools++];
 	if (kb == caps->huge_default_kb && def->total >= 0) {
+		p = &caps->pools[caps->npools++];
 		*p = *def;
 	} else {
-		p->total = hk_hugetlb_count(root, dir, "/nr_hugepages");
+		if (hk_syspath(rel, sizeof(rel), dir, "/nr_hugepages") ||
+		    hk_sysfile_u64(root, rel, &total) < 0)
+			return;
+		p = &caps->pools[caps->npools++];
+		p->total = (long)total;
 		if (p->total) {
 			p->free = hk_hugetlb_count(root, dir, "/free_hugepages");
 			p->resv = hk_hugetlb_count(root, dir, "/resv_hugepages");
@@ -168,21 +177,29 @@ static int hk_hugetlb_mounts(const char *root)
 	return count;
 }
 
-int hk_hugepool_has_free(const struct hk_caps *caps)
+const struct hk_hugepool *hk_hugepool_find(const struct hk_caps *caps, uint64_t kb)
 {
-	for (int i = 0; i < caps->npools; i++) {
-		const struct hk_hugepool *p = &caps->pools[i];
-
-		if (p->size_kb == caps->huge_default_kb)
-			return p->free > p->resv || p->overcommit > p->surplus;
-	}
-	return 0;
+	for (int i = 0; i < caps->npools && i < HK_HUGEPOOLS_MAX; i++)
+		if (caps->pools[i].size_kb == kb)
+			return &caps->pools[i];
+	return NULL;
 }
 
+int hk_hugepool_has_free(const struct hk_caps *caps)
+{
+	const struct hk_hugepool *p = hk_hugepool_find(caps, HK_HUGETLB_KB);
+
+	return p && (p->free > p->resv || p->overcommit > p->surplus);
+}
+
+/* One page of the backend's size, asked for by size (3.8+; an older
+ * kernel ignores the size bits and maps its default size, which before
+ * 3.8 could not be set to anything but the PMD size on x86). */
 static void hk_hugetlb_trial(struct hk_caps *caps, const char *root,
 			     unsigned flags)
 {
-	size_t len = (size_t)caps->huge_default_kb << 10;
+	size_t len = (size_t)HK_HUGETLB_KB << 10;
+	int size_bits = __builtin_ctzl(len) << MAP_HUGE_SHIFT;
 	void *p;
 
 	if (caps->hugetlb_src == HK_SRC_NONE)
@@ -199,7 +216,7 @@ static void hk_hugetlb_trial(struct hk_caps *caps, const char *root,
 		return;
 	}
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | size_bits, -1, 0);
 	if (p == MAP_FAILED) {
 		caps->map_hugetlb.state = HK_FEAT_NO;
 		caps->map_hugetlb.err = errno;
@@ -209,15 +226,20 @@ static void hk_hugetlb_trial(struct hk_caps *caps, const char *root,
 	caps->map_hugetlb.state = HK_FEAT_YES;
 }
 
-/* Only the default size: its counts from meminfo, its overcommit file. */
-static void hk_hugetlb_default(struct hk_caps *caps, const char *root,
-			       const struct hk_hugepool *def)
+/* Without the details: the default size (its counts from meminfo, its
+ * overcommit file) and the size the backend maps, where it differs. */
+static void hk_hugetlb_lean(struct hk_caps *caps, const char *root,
+			    const struct hk_hugepool *def)
 {
 	char name[40];
 
 	hk_fmt(name, sizeof(name), "hugepages-%llukB",
 	       (unsigned long long)caps->huge_default_kb);
 	hk_hugetlb_pool(caps, root, name, def);
+	if (caps->huge_default_kb != HK_HUGETLB_KB) {
+		hk_fmt(name, sizeof(name), "hugepages-%ukB", HK_HUGETLB_KB);
+		hk_hugetlb_pool(caps, root, name, def);
+	}
 }
 
 void hk_probe_hugetlb(struct hk_caps *caps, const char *root, unsigned flags)
@@ -237,7 +259,7 @@ void hk_probe_hugetlb(struct hk_caps *caps, const char *root, unsigned flags)
 		caps->hugetlb_src = HK_SRC_PROCFS;
 	}
 	if (caps->hugetlbfs_registered && !(flags & HK_PROBE_DETAILS))
-		hk_hugetlb_default(caps, root, &def);
+		hk_hugetlb_lean(caps, root, &def);
 	if (flags & HK_PROBE_DETAILS)
 		caps->hugetlbfs_mounts = 0;
 	if (caps->hugetlbfs_registered && flags & HK_PROBE_DETAILS) {

@@ -31,7 +31,9 @@ void hk_probe_thp(struct hk_caps *caps, const char *root, unsigned flags);
 
 /* hugetlb.c */
 void hk_probe_hugetlb(struct hk_caps *caps, const char *root, unsigned flags);
-/* Whether the default-size pool can hand out a page now. */
+/* The pool of pages of kb, or NULL when the probe found none. */
+const struct hk_hugepool *hk_hugepool_find(const struct hk_caps *caps, uint64_t kb);
+/* Whether the pool of HK_HUGETLB_KB pages can hand out a page now. */
 int hk_hugepool_has_free(const struct hk_caps *caps);
 
 /* madv.c */

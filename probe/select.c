@@ -77,6 +77,7 @@
 #include <string.h>
 
 #include "probe/fmt.h"
+#include "probe/readers.h"
 #include "probe/select.h"
 
 /* A cgroup limit under this makes auto keep 4 KiB pages. */
@@ -157,10 +158,13 @@ static int hk_select_thp_missing(const struct hk_caps *c, char *why, size_t size
 	return 1;
 }
 
-static const struct hk_hugepool *hk_select_default_pool(const struct hk_caps *c)
+/* A pool of another size with free pages, which the backend leaves:
+ * NULL when there is none. */
+static const struct hk_hugepool *hk_select_other_pool(const struct hk_caps *c)
 {
-	for (int i = 0; i < c->npools; i++)
-		if (c->pools[i].size_kb == c->huge_default_kb)
+	for (int i = 0; i < c->npools && i < HK_HUGEPOOLS_MAX; i++)
+		if (c->pools[i].size_kb != HK_HUGETLB_KB &&
+		    c->pools[i].free > c->pools[i].resv)
 			return &c->pools[i];
 	return NULL;
 }
@@ -168,13 +172,14 @@ static const struct hk_hugepool *hk_select_default_pool(const struct hk_caps *c)
 static int hk_select_hugetlb_missing(const struct hk_caps *c, char *why,
 				     size_t size)
 {
-	const struct hk_hugepool *p = hk_select_default_pool(c);
+	const struct hk_hugepool *p = hk_hugepool_find(c, HK_HUGETLB_KB);
+	const struct hk_hugepool *o = hk_select_other_pool(c);
+	size_t n;
 
 	if (!c->hugetlbfs_registered)
 		hk_fmt(why, size, "no hugetlbfs in this kernel");
 	else if (!p)
-		hk_fmt(why, size, "no hugetlb pool of %llu kB",
-		       (unsigned long long)c->huge_default_kb);
+		hk_fmt(why, size, "no hugetlb pool of %u kB", HK_HUGETLB_KB);
 	else if (p->free <= p->resv && p->overcommit <= p->surplus)
 		hk_fmt(why, size, "hugetlb pool empty (%llu kB pages: %ld free, %ld reserved, %ld total)",
 		       (unsigned long long)p->size_kb, p->free, p->resv, p->total);
@@ -182,6 +187,13 @@ static int hk_select_hugetlb_missing(const struct hk_caps *c, char *why,
 		hk_fmt(why, size, "MAP_HUGETLB failed (errno %d)", c->map_hugetlb.err);
 	else
 		return 0;
+	/* Pages of another size are there: say why they are left. */
+	n = strlen(why);
+	if (o && p != o && n < size)
+		hk_fmt(why + n, size - n, "; %llu kB pool (%ld free) unused: a page would pin "
+		       "%llu superslabs",
+		       (unsigned long long)o->size_kb, o->free - o->resv,
+		       (unsigned long long)(o->size_kb / HK_HUGETLB_KB));
 	return 1;
 }
 

@@ -43,7 +43,7 @@ struct hk_select_in {
 	enum hk_prefault prefault;	/* HAKMEM_SS_PREFAULT */
 };
 
-#define HK_REASON_MAX 160
+#define HK_REASON_MAX 224
 
 struct hk_choice {
 	enum hk_backend_id backend;

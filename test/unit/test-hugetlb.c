@@ -28,6 +28,32 @@ static void test_pool(void)
 	       c.hugetlbfs_mounts == -1, "without HK_PROBE_DETAILS: only the default pool, from meminfo");
 }
 
+/* default_hugepagesz=1G: the pool the backend maps from is the 2 MiB
+ * one, empty, whatever the default pool holds (the probe read the
+ * default pool alone, and took it for the backend's). */
+static void test_gigantic(void)
+{
+	struct hk_caps c;
+	const struct hk_hugepool *p2, *p1g;
+
+	for (int lean = 0; lean < 2; lean++) {
+		if (lean)
+			hk_probe(&c, fixture("gigantic"), HK_PROBE_LEAN | HK_PROBE_HUGETLB);
+		else
+			probe_fixture(&c, "gigantic");
+		p2 = hk_hugepool_find(&c, 2048);
+		p1g = hk_hugepool_find(&c, 1048576);
+		tap_ok(c.huge_default_kb == 1048576 && c.npools == 2 && p2 && p2->total == 0 &&
+		       p1g && p1g->free == 2,
+		       "gigantic%s: default 1 GiB with 2 free, the 2 MiB pool read too, empty",
+		       lean ? " (lean, as the library probes)" : "");
+		tap_ok(!hk_hugepool_has_free(&c) && c.map_hugetlb.state == HK_FEAT_NO &&
+		       c.map_hugetlb.err == ENOMEM,
+		       "gigantic%s: no 2 MiB page to map: not tried, NO with ENOMEM",
+		       lean ? " (lean)" : "");
+	}
+}
+
 static void test_empty(void)
 {
 	struct hk_caps c;
@@ -72,6 +98,7 @@ static void test_live(void)
 int main(void)
 {
 	test_pool();
+	test_gigantic();
 	test_empty();
 	test_live();
 	return tap_done();

@@ -110,6 +110,32 @@ static void m_pool_eperm(struct hk_caps *c)	/* pages, but the trial failed */
 	c->map_hugetlb = (struct hk_trial){ HK_FEAT_NO, EPERM };
 }
 
+/* default_hugepagesz=1G hugepages=2: the default pool has pages, the
+ * 2 MiB one the backend maps has none (the probe's trial of a 2 MiB page
+ * is then not made). */
+static void m_gigantic(struct hk_caps *c)
+{
+	m_this(c);
+	c->huge_default_kb = 1048576;
+	c->pools[1].total = c->pools[1].free = 2;
+}
+
+/* The same where the kernel offers no 2 MiB pool at all. */
+static void m_gigantic_only(struct hk_caps *c)
+{
+	m_gigantic(c);
+	c->pools[0] = c->pools[1];
+	c->npools = 1;
+}
+
+/* 1 GiB default, and a 2 MiB pool too. */
+static void m_gigantic_both(struct hk_caps *c)
+{
+	m_gigantic(c);
+	c->pools[0].total = c->pools[0].free = 16;
+	c->map_hugetlb = (struct hk_trial){ HK_FEAT_YES, 0 };
+}
+
 static void m_no_hugetlbfs(struct hk_caps *c)
 {
 	m_this(c);
@@ -212,6 +238,13 @@ static const struct row {
 	{ "pool all reserved", m_pool_reserved, HUGE, U, THP, DONT, P0, "hugetlb pool empty (2048 kB pages: 10 free, 10 reserved, 512 total)" },
 	{ "pool overcommit", m_pool_overcommit, HUGE, U, HUGE, DONT, P0, "requested" },
 	{ "pool full, trial EPERM", m_pool_eperm, HUGE, U, THP, DONT, P0, "MAP_HUGETLB failed (errno 1): demoted to thp" },
+	{ "1 GiB default pool", m_gigantic, HUGE, U, THP, DONT, P0,
+	  "HAKMEM_BACKEND=hugetlb, but hugetlb pool empty (2048 kB pages: 0 free, 0 reserved, 0 total); "
+	  "1048576 kB pool (2 free) unused: a page would pin 512 superslabs: demoted to thp" },
+	{ "1 GiB default pool", m_gigantic, A, U, LAZY, DONT, P0, "auto: THP defrag=madvise" },
+	{ "1 GiB pool only", m_gigantic_only, HUGE, U, THP, DONT, P0,
+	  "but no hugetlb pool of 2048 kB; 1048576 kB pool (2 free) unused: a page would pin 512 superslabs" },
+	{ "1 GiB default, 2 MiB pool", m_gigantic_both, HUGE, U, HUGE, DONT, P0, "HAKMEM_BACKEND=hugetlb: requested" },
 	{ "no hugetlbfs", m_no_hugetlbfs, HUGE, U, THP, DONT, P0, "but no hugetlbfs in this kernel: demoted to thp" },
 	{ "no hugetlbfs", m_no_hugetlbfs, A, U, LAZY, DONT, P0, "auto: THP defrag" },
 	{ "no CAP_IPC_LOCK, 64 KiB memlock", m_user, A, U, LAZY, DONT, P0, "auto: THP defrag=madvise" },
