@@ -98,19 +98,47 @@ static size_t hk_os_move_half(size_t len)
 	return (len / 2) & ~(unit - 1);
 }
 
+/* Does [p, p+len) lie in one kernel mapping (VMA)?  A move with
+ * MREMAP_FIXED cannot be tried to find out: before 6.17 the kernel
+ * unmaps the destination first and only then refuses a range of several
+ * VMAs (EFAULT), and in the hole another thread's mmap may land before
+ * the move is tried again in pieces, which then replace its pages
+ * (doc/ADDRESS-SPACE.md, "Moving pages").  Growing the range in place by a
+ * page, without MREMAP_MAYMOVE, checks the same thing first and changes
+ * nothing when it fails: EFAULT if the range spans VMAs, ENOMEM if it
+ * ends inside one or cannot grow.  Where it did grow, the page goes
+ * back at once (it was free address space, now ours: no one else can
+ * have mapped it). */
+static bool hk_os_one_vma(void *p, size_t len)
+{
+	int saved = errno;
+	bool one = true;
+
+	if (mremap(p, len, len + hk_os_page, 0) != MAP_FAILED)
+		hk_os_sys_unmap((char *)p + len, hk_os_page);
+	else
+		one = errno != EFAULT;
+	errno = saved;
+	return one;
+}
+
 size_t hk_os_move(void *src, size_t len, void *dst)
 {
 	int saved = errno, err = 0;
 	size_t half, done;
 
-	if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED)
-		err = errno;
-	errno = saved;
-	if (!err)
-		return len;
-	/* EFAULT: the range spans several mappings (VMAs), which a move
-	 * may not before 6.17; ours split only at our own boundaries. */
-	if (err != EFAULT || len <= hk_os_page) {
+	if (hk_os_one_vma(src, len)) {
+		if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED)
+			err = errno;
+		errno = saved;
+		if (!err)
+			return len;
+		HK_OS_COUNT(HK_BACKEND_LAZY, failures, 1);
+		return 0;
+	}
+	/* Several VMAs, which a move may not span before 6.17 (ours split
+	 * only at our own boundaries): in halves, each checked again. */
+	if (len <= hk_os_page) {
 		HK_OS_COUNT(HK_BACKEND_LAZY, failures, 1);
 		return 0;
 	}
