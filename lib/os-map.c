@@ -103,12 +103,12 @@ static size_t hk_os_move_half(size_t len)
  * unmaps the destination first and only then refuses a range of several
  * VMAs (EFAULT), and in the hole another thread's mmap may land before
  * the move is tried again in pieces, which then replace its pages
- * (doc/ADDRESS-SPACE.md, "Moving pages").  Growing the range in place by a
- * page, without MREMAP_MAYMOVE, checks the same thing first and changes
- * nothing when it fails: EFAULT if the range spans VMAs, ENOMEM if it
- * ends inside one or cannot grow.  Where it did grow, the page goes
- * back at once (it was free address space, now ours: no one else can
- * have mapped it). */
+ * (doc/ADDRESS-SPACE.md, "Moving pages").  Growing the range in place by
+ * a page, without MREMAP_MAYMOVE, checks the same thing first and
+ * changes nothing when it fails: EFAULT if the range spans VMAs, ENOMEM
+ * if it ends inside one or cannot grow.  Where it did grow, the page
+ * goes back at once (it was free address space, now ours: no one else
+ * can have mapped it). */
 static bool hk_os_one_vma(void *p, size_t len)
 {
 	int saved = errno;
@@ -122,12 +122,44 @@ static bool hk_os_one_vma(void *p, size_t len)
 	return one;
 }
 
+/* Does a fixed move here take a range of several VMAs (6.17 and later)?
+ * 1 yes, -1 no, 0 not known yet. */
+static int hk_os_move_spans;
+
+/* Find out once, on two pages of our own made two VMAs (a protection
+ * on one), moved onto a third mapping.  A refusal may have unmapped
+ * that one, and another thread may have mapped there since: it is left
+ * alone (on a kernel that refused without unmapping, 8 KiB stay mapped,
+ * once).  Unknown while the maps fail (RLIMIT_AS): asked again then. */
+static bool hk_os_move_spans_vmas(void)
+{
+	int known = __atomic_load_n(&hk_os_move_spans, __ATOMIC_RELAXED), saved;
+	size_t len = 2 * hk_os_page;
+	void *src, *dst;
+
+	if (known)
+		return known > 0;
+	if (hk_os_sys_map(len, hk_os_page, 0, &src))
+		return false;
+	if (hk_os_sys_map(len, hk_os_page, 0, &dst)) {
+		hk_os_sys_unmap(src, len);
+		return false;
+	}
+	saved = errno;
+	mprotect((char *)src + hk_os_page, hk_os_page, PROT_READ);
+	known = mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED ? 1 : -1;
+	errno = saved;
+	hk_os_sys_unmap(known > 0 ? dst : src, len);
+	__atomic_store_n(&hk_os_move_spans, known, __ATOMIC_RELAXED);
+	return known > 0;
+}
+
 size_t hk_os_move(void *src, size_t len, void *dst)
 {
 	int saved = errno, err = 0;
 	size_t half, done;
 
-	if (hk_os_one_vma(src, len)) {
+	if (hk_os_move_spans_vmas() || hk_os_one_vma(src, len)) {
 		if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED)
 			err = errno;
 		errno = saved;

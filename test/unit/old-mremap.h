@@ -26,9 +26,11 @@
 
 #define HK_OLD_OTHERS 0x5a	/* the pattern of the region in the hole */
 
+#define HK_OLD_HOLES 64
+
 static int hk_old_mremap;	/* the stand-in acts while set */
-static char *hk_old_intruder;	/* the region mapped in the hole, if any */
-static size_t hk_old_intruder_len;
+/* The regions mapped in the holes, the first HK_OLD_HOLES. */
+static struct { char *p; size_t len; } hk_old_intruder[HK_OLD_HOLES];
 static int hk_old_refusals;	/* moves refused after unmapping dst */
 
 /* Is [p, p+len) inside one line of /proc/self/maps?  read(2) into a
@@ -69,17 +71,17 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	}
 	if (hk_old_mremap && (flags & MREMAP_FIXED) && !hk_one_vma(old, old_len)) {
 		syscall(SYS_munmap, new_addr, new_len);
-		hk_old_refusals++;
-		if (!hk_old_intruder) {
+		if (hk_old_refusals < HK_OLD_HOLES) {
 			char *q = mmap(new_addr, new_len, PROT_READ | PROT_WRITE,
 				       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
 			if (q == new_addr) {
 				memset(q, HK_OLD_OTHERS, new_len);
-				hk_old_intruder = q;
-				hk_old_intruder_len = new_len;
+				hk_old_intruder[hk_old_refusals].p = q;
+				hk_old_intruder[hk_old_refusals].len = new_len;
 			}
 		}
+		hk_old_refusals++;
 		errno = EFAULT;
 		return MAP_FAILED;
 	}
@@ -87,18 +89,21 @@ void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	return r == -1 ? MAP_FAILED : (void *)r;
 }
 
-/* Pages of the region in the hole that are unmapped or lost the
+/* Pages of the regions in the holes that are unmapped or lost the
  * pattern: pages of another owner that a move replaced. */
 static size_t hk_old_mremap_damage(void)
 {
-	const unsigned char *p = (const unsigned char *)hk_old_intruder;
 	unsigned char in;
 	size_t n = 0;
 
-	for (size_t i = 0; p && i < hk_old_intruder_len; i += 4096)
-		if (mincore((void *)(p + i), 4096, &in) != 0 ||
-		    p[i] != HK_OLD_OTHERS || p[i + 4095] != HK_OLD_OTHERS)
-			n++;
+	for (int h = 0; h < HK_OLD_HOLES; h++) {
+		const unsigned char *p = (const unsigned char *)hk_old_intruder[h].p;
+
+		for (size_t i = 0; p && i < hk_old_intruder[h].len; i += 4096)
+			if (mincore((void *)(p + i), 4096, &in) != 0 ||
+			    p[i] != HK_OLD_OTHERS || p[i + 4095] != HK_OLD_OTHERS)
+				n++;
+	}
 	return n;
 }
 
