@@ -126,30 +126,42 @@ static bool hk_os_one_vma(void *p, size_t len)
  * 1 yes, -1 no, 0 not known yet. */
 static int hk_os_move_spans;
 
-/* Find out once, on two pages of our own made two VMAs (a protection
- * on one), moved onto a third mapping.  A refusal may have unmapped
- * that one, and another thread may have mapped there since: it is left
- * alone (on a kernel that refused without unmapping, 8 KiB stay mapped,
- * once).  Unknown while the maps fail (RLIMIT_AS): asked again then. */
+/* Find out once, on two pages of our own made two VMAs, moved onto a
+ * third mapping.  The second page is a page mapped elsewhere, written
+ * and moved over it: its VMA keeps its own offset and cannot merge
+ * (mmap read-write, mremap and munmap only: the calls the plainest
+ * sandbox allows malloc, test/fault/sandbox-filters.h).  A refusal may
+ * have unmapped the third mapping, and another thread may have mapped
+ * there since: it is left alone (on a kernel that refused without
+ * unmapping, 8 KiB stay mapped, once).  Unknown while the maps fail
+ * (RLIMIT_AS): asked again then. */
 static bool hk_os_move_spans_vmas(void)
 {
 	int known = __atomic_load_n(&hk_os_move_spans, __ATOMIC_RELAXED), saved;
-	size_t len = 2 * hk_os_page;
-	void *src, *dst;
+	size_t pg = hk_os_page;
+	char *src = NULL, *one = NULL, *dst = NULL;
 
 	if (known)
 		return known > 0;
-	if (hk_os_sys_map(len, hk_os_page, 0, &src))
-		return false;
-	if (hk_os_sys_map(len, hk_os_page, 0, &dst)) {
-		hk_os_sys_unmap(src, len);
+	if (hk_os_sys_map(2 * pg, pg, 0, (void **)&src) || hk_os_sys_map(pg, pg, 0, (void **)&one) ||
+	    hk_os_sys_map(2 * pg, pg, 0, (void **)&dst)) {
+		hk_os_sys_unmap(src, src ? 2 * pg : 0);
+		hk_os_sys_unmap(one, one ? pg : 0);
 		return false;
 	}
 	saved = errno;
-	mprotect((char *)src + hk_os_page, hk_os_page, PROT_READ);
-	known = mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED ? 1 : -1;
+	src[0] = 1;
+	one[0] = 1;
+	if (mremap(one, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, src + pg) == MAP_FAILED) {
+		errno = saved;
+		hk_os_sys_unmap(src, 2 * pg);
+		hk_os_sys_unmap(one, pg);
+		hk_os_sys_unmap(dst, 2 * pg);
+		return false;
+	}
+	known = mremap(src, 2 * pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED ? 1 : -1;
 	errno = saved;
-	hk_os_sys_unmap(known > 0 ? dst : src, len);
+	hk_os_sys_unmap(known > 0 ? dst : src, 2 * pg);
 	__atomic_store_n(&hk_os_move_spans, known, __ATOMIC_RELAXED);
 	return known > 0;
 }
