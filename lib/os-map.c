@@ -98,19 +98,91 @@ static size_t hk_os_move_half(size_t len)
 	return (len / 2) & ~(unit - 1);
 }
 
+/* Does [p, p+len) lie in one kernel mapping (VMA)?  A move with
+ * MREMAP_FIXED cannot be tried to find out: before 6.17 the kernel
+ * unmaps the destination first and only then refuses a range of several
+ * VMAs (EFAULT), and in the hole another thread's mmap may land before
+ * the move is tried again in pieces, which then replace its pages
+ * (doc/ADDRESS-SPACE.md, "Moving pages").  Growing the range in place by
+ * a page, without MREMAP_MAYMOVE, checks the same thing first and
+ * changes nothing when it fails: EFAULT if the range spans VMAs, ENOMEM
+ * if it ends inside one or cannot grow.  Where it did grow, the page
+ * goes back at once (it was free address space, now ours: no one else
+ * can have mapped it). */
+static bool hk_os_one_vma(void *p, size_t len)
+{
+	int saved = errno;
+	bool one = true;
+
+	if (mremap(p, len, len + hk_os_page, 0) != MAP_FAILED)
+		hk_os_sys_unmap((char *)p + len, hk_os_page);
+	else
+		one = errno != EFAULT;
+	errno = saved;
+	return one;
+}
+
+/* Does a fixed move here take a range of several VMAs (6.17 and later)?
+ * 1 yes, -1 no, 0 not known yet. */
+static int hk_os_move_spans;
+
+/* Find out once, on two pages of our own made two VMAs, moved onto a
+ * third mapping.  The second page is a page mapped elsewhere, written
+ * and moved over it: its VMA keeps its own offset and cannot merge
+ * (mmap read-write, mremap and munmap only: the calls the plainest
+ * sandbox allows malloc, test/fault/sandbox-filters.h).  A refusal may
+ * have unmapped the third mapping, and another thread may have mapped
+ * there since: it is left alone (on a kernel that refused without
+ * unmapping, 8 KiB stay mapped, once).  Unknown while the maps fail
+ * (RLIMIT_AS): asked again then. */
+static bool hk_os_move_spans_vmas(void)
+{
+	int known = __atomic_load_n(&hk_os_move_spans, __ATOMIC_RELAXED), saved;
+	size_t pg = hk_os_page;
+	char *src = NULL, *one = NULL, *dst = NULL;
+
+	if (known)
+		return known > 0;
+	if (hk_os_sys_map(2 * pg, pg, 0, (void **)&src) || hk_os_sys_map(pg, pg, 0, (void **)&one) ||
+	    hk_os_sys_map(2 * pg, pg, 0, (void **)&dst)) {
+		hk_os_sys_unmap(src, src ? 2 * pg : 0);
+		hk_os_sys_unmap(one, one ? pg : 0);
+		return false;
+	}
+	saved = errno;
+	src[0] = 1;
+	one[0] = 1;
+	if (mremap(one, pg, pg, MREMAP_MAYMOVE | MREMAP_FIXED, src + pg) == MAP_FAILED) {
+		errno = saved;
+		hk_os_sys_unmap(src, 2 * pg);
+		hk_os_sys_unmap(one, pg);
+		hk_os_sys_unmap(dst, 2 * pg);
+		return false;
+	}
+	known = mremap(src, 2 * pg, 2 * pg, MREMAP_MAYMOVE | MREMAP_FIXED, dst) != MAP_FAILED ? 1 : -1;
+	errno = saved;
+	hk_os_sys_unmap(known > 0 ? dst : src, 2 * pg);
+	__atomic_store_n(&hk_os_move_spans, known, __ATOMIC_RELAXED);
+	return known > 0;
+}
+
 size_t hk_os_move(void *src, size_t len, void *dst)
 {
 	int saved = errno, err = 0;
 	size_t half, done;
 
-	if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED)
-		err = errno;
-	errno = saved;
-	if (!err)
-		return len;
-	/* EFAULT: the range spans several mappings (VMAs), which a move
-	 * may not before 6.17; ours split only at our own boundaries. */
-	if (err != EFAULT || len <= hk_os_page) {
+	if (hk_os_move_spans_vmas() || hk_os_one_vma(src, len)) {
+		if (mremap(src, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, dst) == MAP_FAILED)
+			err = errno;
+		errno = saved;
+		if (!err)
+			return len;
+		HK_OS_COUNT(HK_BACKEND_LAZY, failures, 1);
+		return 0;
+	}
+	/* Several VMAs, which a move may not span before 6.17 (ours split
+	 * only at our own boundaries): in halves, each checked again. */
+	if (len <= hk_os_page) {
 		HK_OS_COUNT(HK_BACKEND_LAZY, failures, 1);
 		return 0;
 	}

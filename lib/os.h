@@ -128,9 +128,12 @@ void hk_os_reset(void *p, size_t len);
  * was mapped at dst is replaced, src is left unmapped, and no page is
  * faulted, zeroed or copied (aligned to HK_CHUNK_SIZE, whole page tables
  * move).  The range may span several regions of ours (kernels before
- * 6.17 refuse to move those at once: it then goes in pieces split at
- * HK_CHUNK_SIZE multiples).  Returns the length of the prefix moved: len,
- * or less when a move failed (the rest is left where it was). */
+ * 6.17 refuse to move those at once, and unmap dst before they refuse:
+ * there a range is checked first, and one of several kernel mappings
+ * goes in pieces split at HK_CHUNK_SIZE multiples; which kernel it is
+ * is found out at the first move).  Returns the length of the prefix
+ * moved: len, or less when a move failed (the rest is left where it
+ * was; before 6.17 what dst had there may be gone). */
 size_t hk_os_move(void *src, size_t len, void *dst);
 
 /* Hand the pages of a range back (MADV_FREE or MADV_DONTNEED, as the

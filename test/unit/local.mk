@@ -8,7 +8,8 @@
 # kernels that refuse a feature (test-os-demote.sh, through
 # test/sim/hk-seccomp), threads, and the promotion of fresh chunks found
 # dense (probe/chunk.h, lib/os-dense.h); the run-once flags whose
-# claimant left them (lib/once.h).  probe-trials prints this machine's
+# claimant left them (lib/once.h); page moves on a kernel whose mremap
+# unmaps the destination of a move it then refuses (before 6.17).  probe-trials prints this machine's
 # trials for tools/capture-fixture.sh.
 # ----------------------------------------------------------------------
 HK_CORE_TESTS = \
@@ -20,10 +21,10 @@ HK_CORE_TESTS = \
 	test/unit/test-os-backends test/unit/test-os-batch \
 	test/unit/test-os-early test/unit/test-os-hugetlb \
 	test/unit/test-os-threads test/unit/test-os-always \
-	test/unit/test-dense test/unit/test-once
+	test/unit/test-dense test/unit/test-once test/unit/test-os-move
 check_PROGRAMS += $(HK_CORE_TESTS) test/unit/probe-trials test/unit/test-os-demote
 TESTS += $(HK_CORE_TESTS) test/unit/test-os-demote.sh
-EXTRA_DIST += test/unit/probe-fixture.h test/unit/os-test.h test/unit/cases.h \
+EXTRA_DIST += test/unit/probe-fixture.h test/unit/os-test.h test/unit/cases.h test/unit/old-mremap.h \
 	test/unit/test-os-demote.sh
 test_unit_test_sysfile_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_uname_LDADD = $(HK_TEST_CORE_LIBS)
@@ -50,6 +51,7 @@ test_unit_test_dense_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_once_LDADD = $(HK_TEST_CORE_LIBS) -lpthread
 test_unit_probe_trials_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_os_demote_LDADD = $(HK_TEST_CORE_LIBS)
+test_unit_test_os_move_LDADD = $(HK_TEST_CORE_LIBS)
 
 # ----------------------------------------------------------------------
 # Against lib/libhkalloc.la (HK_TEST_ALLOC_LIBS): size classes, slabs,
