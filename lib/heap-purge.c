@@ -67,6 +67,21 @@ void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
  * threshold. */
 #define HK_EAGER_KEEP 256		/* slices: 8 MiB */
 
+/* The bound on what a heap keeps under a memory limit, in slices. */
+static uint64_t hk_heap_keep_cap(void)
+{
+	size_t k = hk_keep_max() >> HK_SLICE_SHIFT;
+
+	return k ? k : 1;
+}
+
+uint32_t hk_heap_eager_at(bool shrink)
+{
+	uint64_t at = shrink ? HK_EAGER_SLICES / 8 : HK_EAGER_SLICES;
+
+	return (uint32_t)(at < hk_heap_keep_cap() ? at : hk_heap_keep_cap());
+}
+
 /* Slices h keeps empty and resident, and slices it uses. */
 static void hk_heap_kept(struct hk_heap *h, uint64_t *kept, uint64_t *used)
 {
@@ -111,6 +126,10 @@ void hk_heap_purge_eager(struct hk_heap *h)
 	h->released = 0;
 	hk_heap_kept(h, &kept, &used);
 	keep = used > HK_EAGER_KEEP ? used : HK_EAGER_KEEP;
+	/* Under a memory limit, the limit's share, however much h uses:
+	 * what it keeps adds to the peak the limit is checked against. */
+	if (keep > hk_heap_keep_cap())
+		keep = hk_heap_keep_cap();
 	if (kept <= keep)
 		return;
 	now = hk_now_ms();
@@ -133,7 +152,7 @@ size_t hk_heap_purge(struct hk_heap *h, bool force)
 	/* The walks touch every idle descriptor and every superslab header
 	 * (hundreds in a heap of a GiB, bench/frag): twice per purge delay
 	 * is often enough to stamp and release them in time. */
-	if (!force && now - h->idle_walk < hk_purge_delay / 2)
+	if (!force && now - h->idle_walk < hk_purge_delay / 2 && !hk_purge_tight())
 		return 0;
 	h->dirty = false;
 	h->idle_walk = now;

@@ -384,7 +384,7 @@ void hk_heap_slab_release(struct hk_heap *h, struct hk_superslab *ss,
 	h->dirty = true;
 	/* Much released: the next tick weighs it (hk_heap_purge_eager). */
 	h->released += s->span;
-	if (h->released >= (h->shrink ? HK_EAGER_SLICES / 8 : HK_EAGER_SLICES))
+	if (h->released >= hk_heap_eager_at(h->shrink))
 		h->slow = 63;
 	/* To the front: the next slab goes into these dirty slices, already
 	 * faulted in, rather than touching fresh pages elsewhere. */
@@ -402,7 +402,8 @@ static void hk_heap_tick(struct hk_heap *h);
  * releases those that stayed empty for the purge delay, and a heap that
  * runs out of slices releases them all first (hk_heap_slab_new), so
  * that the kept slabs never make the heap map more memory.  The bound,
- * in slices (16 MiB), limits what a heap holds back from the other
+ * in slices (16 MiB; under a cgroup memory limit hk_keep_max(), purge.c),
+ * limits what a heap holds back from the other
  * threads and keeps the tick's walk of the list short; and when memory
  * runs short (malloc_trim, or no new superslab) hk_pressure asks every
  * heap to release what it keeps at its next slow path.  A process that
@@ -418,7 +419,8 @@ static bool hk_tight;
 static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
 {
 	if (h->nidle + s->span > HK_IDLE_MAX || h->shrink ||
-	    __atomic_load_n(&hk_tight, __ATOMIC_RELAXED))
+	    __atomic_load_n(&hk_tight, __ATOMIC_RELAXED) ||
+	    ((size_t)(h->nidle + s->span) << HK_SLICE_SHIFT) > hk_keep_max())
 		return false;
 	s->in_idle = 1;
 	s->idle_next = h->idle;
@@ -716,7 +718,7 @@ static __attribute__((noinline)) void hk_heap_tick_work(struct hk_heap *h,
 		h->slow = 0;
 		__atomic_store_n(&h->busy_at, hk_now_ms(), __ATOMIC_RELAXED);
 		hk_remote_flush(h);
-		if (h->released >= HK_EAGER_SLICES / 8)
+		if (h->released >= hk_heap_eager_at(true))
 			hk_heap_purge_eager(h);
 		if (h->dirty)
 			hk_heap_purge(h, false);

@@ -556,6 +556,14 @@ void hk_large_fork_child(void);
 /* HAKMEM_PURGE_DELAY_MS, read once at init. */
 extern uint64_t hk_purge_delay;
 bool hk_purge_due(uint64_t since, uint64_t now);
+/* The most free memory (bytes) that one cache or one heap keeps for
+ * reuse beyond the purge: SIZE_MAX, or a share of the cgroup memory
+ * limit the probe found.  For slow paths (the first call starts the OS
+ * layer, if the caller has not). */
+size_t hk_keep_max(void);
+/* Under a memory limit, the allocator holds half of it mapped or more:
+ * purge without waiting (purge.c). */
+bool hk_purge_tight(void);
 
 /* ------------------------------------------------------------------ */
 /* meta.c                                                              */

@@ -368,7 +368,9 @@ static size_t hk_lcache_limit(void)
 {
 	size_t live = __atomic_load_n(&hk_large_live, __ATOMIC_RELAXED) * HK_LCACHE_LIVE;
 
-	return live < HK_LCACHE_MIN ? HK_LCACHE_MIN : live > HK_LCACHE_MAX ? HK_LCACHE_MAX : live;
+	live = live < HK_LCACHE_MIN ? HK_LCACHE_MIN : live > HK_LCACHE_MAX ? HK_LCACHE_MAX : live;
+	/* Under a memory limit, a share of it (purge.c). */
+	return live < hk_keep_max() ? live : hk_keep_max();
 }
 
 /* Keep l (freed) in the cache, unmapping the oldest entries to make

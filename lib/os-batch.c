@@ -28,7 +28,8 @@
 #define HK_BATCH_RANGES 8		/* reservations with room left */
 #define HK_CACHE_SLOTS 32
 #define HK_CACHE_BYTES (64 * HK_MIB)	/* cached chunks, at most */
-#define HK_CACHE_WARM (16 * HK_MIB)	/* kept unpurged; above, purged first */
+#define HK_CACHE_WARM (16 * HK_MIB)	/* kept unpurged; above, purged first
+					 * (hk_batch_warm) */
 
 /* Unused reserved memory: reads as zero.  reserved_only: PROT_NONE
  * address space, each piece needs a commit (mmap MAP_FIXED). */
@@ -58,6 +59,15 @@ static void hk_batch_cached_add(size_t delta)
 {
 	__atomic_store_n(&hk_batch_cached_bytes, hk_batch_cached_bytes + delta,
 			 __ATOMIC_RELAXED);
+}
+
+/* HK_CACHE_WARM, or under a cgroup memory limit a 32nd of it, as the
+ * allocator's other caches (lib/purge.c, hk_keep_max). */
+static size_t hk_batch_warm(void)
+{
+	uint64_t lim = hk_os_caps()->cgroup_mem_max / 32;
+
+	return lim && lim < HK_CACHE_WARM ? (size_t)lim : HK_CACHE_WARM;
 }
 
 /* Most recently freed first: the warmest in cache and TLB.  A purged
@@ -434,7 +444,7 @@ void hk_os_chunk_free(void *p, size_t len)
 	huge = hk_hugetlb_unmark(p, len);
 	/* Past the warm share, purge before caching (outside the lock; the
 	 * racy read only decides whether a purge is worth it). */
-	if (__atomic_load_n(&hk_batch_cached_bytes, __ATOMIC_RELAXED) >= HK_CACHE_WARM)
+	if (__atomic_load_n(&hk_batch_cached_bytes, __ATOMIC_RELAXED) >= hk_batch_warm())
 		hk_os_purge(p, len, &zeroed);
 	/* Not huge for its next user unless that user's own promotion
 	 * makes it so (probe/chunk.h). */

@@ -248,9 +248,12 @@ void hk_superslab_slab_free(struct hk_superslab *ss, struct hk_slab *s,
 
 size_t hk_superslab_purge(struct hk_superslab *ss, bool all, uint64_t now)
 {
-	uint64_t d = all ? ss->dirty_mask : ss->dirty_mask & ss->dirty_aged;
+	uint64_t d;
 	size_t total = 0;
 
+	/* Under pressure nothing waits a generation (purge.c). */
+	all = all || hk_purge_tight();
+	d = all ? ss->dirty_mask : ss->dirty_mask & ss->dirty_aged;
 	while (d) {
 		unsigned i = (unsigned)__builtin_ctzll(d), j = i;
 		char *lo, *hi;

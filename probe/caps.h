@@ -164,9 +164,8 @@ enum {
 					 * Skips the CPU count, RLIMIT_MEMLOCK,
 					 * capabilities, the hugetlb pools, the
 					 * MADV_FREE, MADV_POPULATE_READ and
-					 * MAP_FIXED_NOREPLACE trials; reads the
-					 * cgroup limit only where auto could
-					 * take THP; tries MADV_HUGEPAGE only
+					 * MAP_FIXED_NOREPLACE trials; tries
+					 * MADV_HUGEPAGE only
 					 * where THP could serve (or with
 					 * HK_PROBE_THP), the populate trials
 					 * only with HK_PROBE_POPULATE, and

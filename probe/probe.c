@@ -19,17 +19,6 @@ static uint64_t hk_probe_now(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Whether auto could take THP on what is known so far (probe/select.c
- * hk_select_auto checks the cgroup limit after these): only then does
- * the library's lean probe pay for the cgroup files. */
-static int hk_probe_thp_candidate(const struct hk_caps *c)
-{
-	return (c->thp_enabled == HK_THP_MADVISE || c->thp_enabled == HK_THP_ALWAYS) &&
-	       c->madv_hugepage.state != HK_FEAT_NO &&
-	       c->thp_pmd_size <= ((size_t)2 << 20) &&
-	       (c->thp_defrag == HK_DEFRAG_DEFER || c->thp_defrag == HK_DEFRAG_NEVER);
-}
-
 void hk_probe(struct hk_caps *caps, const char *root, unsigned flags)
 {
 	int saved = errno;
@@ -45,7 +34,11 @@ void hk_probe(struct hk_caps *caps, const char *root, unsigned flags)
 	if (!lean || (flags & HK_PROBE_HUGETLB))
 		hk_probe_hugetlb(caps, root, flags);
 	hk_probe_madv(caps, root, flags);
-	if (lean && hk_probe_thp_candidate(caps))
+	/* The library acts on the cgroup limit twice: auto keeps 4 KiB
+	 * pages under a small one (select.c), and under any, the memory
+	 * kept free for reuse is bounded by it (lib/purge.c): read at load,
+	 * as no file may be read later. */
+	if (lean)
 		hk_probe_cgroup(caps, root);
 	caps->probe_ns = hk_probe_now() - t0;
 	errno = saved;

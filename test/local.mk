@@ -247,16 +247,18 @@ EXTRA_DIST += test/dropin/tap-lib.sh \
 
 # ----------------------------------------------------------------------
 # System-wide.  Root only (skipped, saying why, otherwise): HAKMEM_
-# variables ignored in a setuid program, and a battery of real programs
+# variables ignored in a setuid program, a battery of real programs
 # with the library in /etc/ld.so.preload of a private mount namespace
-# (the real file is never touched).
+# (the real file is never touched), and a program that fits in a
+# cgroup memory limit under glibc fitting under hakmem.
 # ----------------------------------------------------------------------
 check_PROGRAMS += test/system/secure-prog
 test_system_secure_prog_LDADD = lib/libhakmem.la
 test_system_secure_prog_LDFLAGS = -no-install
-TESTS += test/system/setuid.sh test/system/ld-so-preload.sh
+TESTS += test/system/setuid.sh test/system/ld-so-preload.sh \
+	test/system/cgroup-limit.sh
 EXTRA_DIST += test/system/setuid.sh test/system/ld-so-preload.sh \
-	test/system/battery.sh
+	test/system/battery.sh test/system/cgroup-limit.sh
 
 # ----------------------------------------------------------------------
 # Sanitizers, valgrind and fuzzing.  Unit tests of the probe, selection,
