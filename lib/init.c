@@ -146,6 +146,7 @@ static void hk_init_once(void)
 	/* Maps that fail for want of address space give back what the
 	 * allocator keeps first (RLIMIT_AS, overcommit=2). */
 	__atomic_store_n(&hk_os_reclaim, hk_trim_reclaim, __ATOMIC_RELEASE);
+	__atomic_store_n(&hk_os_tight, hk_purge_tight, __ATOMIC_RELEASE);
 	if (!__atomic_load_n(&hk_thread_key_ok, __ATOMIC_ACQUIRE) &&
 	    pthread_key_create(&hk_thread_key, hk_thread_exit) == 0)
 		__atomic_store_n(&hk_thread_key_ok, 1, __ATOMIC_RELEASE);

@@ -283,6 +283,7 @@ static int hk_batch_fresh(size_t len, void **out)
 	bool dense = hk_dense_active();
 	struct hk_chunk_in in = { .act = HK_DENSE_PROBE };
 	struct hk_chunk_plan plan;
+	bool (*tight)(void);
 	char *p = NULL;
 	int err = 0;
 
@@ -303,6 +304,8 @@ static int hk_batch_fresh(size_t len, void **out)
 		return err;
 	in.thp_always = hk_os_thp_always();
 	in.prefault = hk_os_choice()->prefault;
+	tight = __atomic_load_n(&hk_os_tight, __ATOMIC_ACQUIRE);
+	in.tight = tight && tight();
 	err = hk_batch_commit(p, len, &in);
 	if (err) {
 		hk_os_sys_unmap(p, len);
@@ -376,6 +379,7 @@ static void hk_batch_early_retire(void)
 }
 
 size_t (*hk_os_reclaim)(enum hk_reclaim how);
+bool (*hk_os_tight)(void);
 
 /* Out of address space or commit (RLIMIT_AS, overcommit=2): what another
  * cache keeps mapped may be what the reservation needs.  Worth a retry

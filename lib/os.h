@@ -98,6 +98,11 @@ enum hk_reclaim { HK_RECLAIM_CACHES, HK_RECLAIM_ALL };
  * HK_RECLAIM_ALL.  Returns the bytes given back.  NULL until the
  * allocator sets it (hk_init), as in the OS layer's own tests. */
 extern size_t (*hk_os_reclaim)(enum hk_reclaim how);
+/* Whether memory is tight: under a cgroup memory limit, half of it
+ * mapped (lib/purge.c, hk_purge_tight).  Fresh chunks are then
+ * committed as lazy ones, with no prefault (probe/chunk.h).  NULL until
+ * the allocator sets it (hk_init). */
+extern bool (*hk_os_tight)(void);
 /* Give a region from hk_os_chunk_alloc back (purged or unmapped as the
  * layer sees fit). */
 void hk_os_chunk_free(void *p, size_t len);

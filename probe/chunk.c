@@ -176,7 +176,10 @@ bool hk_chunk_reserve_only(bool backend_commits, bool strict)
 
 static enum hk_commit hk_chunk_commit(const struct hk_chunk_in *in)
 {
-	if (!in->early && in->backend_commits)
+	/* hugetlb pages come from their pool, outside the memory limit:
+	 * its commit stays; MAP_POPULATE's would fault the whole chunk. */
+	if (!in->early && in->backend_commits &&
+	    (!in->tight || in->backend == HK_BACKEND_HUGETLB))
 		return HK_COMMIT_BACKEND;
 	return in->reserved_only ? HK_COMMIT_PLAIN : HK_COMMIT_NONE;
 }
@@ -196,14 +199,17 @@ static enum hk_advice hk_chunk_advice(const struct hk_chunk_in *in)
 
 void hk_select_chunk(const struct hk_chunk_in *in, struct hk_chunk_plan *out)
 {
-	bool pf = !in->early && in->prefault != HK_PREFAULT_OFF &&
+	/* Under a memory limit the kernel kills rather than fail a map: a
+	 * prefault of pages nobody may touch is what pushes a program that
+	 * fits without it over the limit. */
+	bool pf = !in->early && !in->tight && in->prefault != HK_PREFAULT_OFF &&
 		  in->prefault != HK_PREFAULT_UNSET;
 
 	out->commit = hk_chunk_commit(in);
 	out->advice = hk_chunk_advice(in);
 	out->prefault = pf;
 	out->touch = pf && in->prefault == HK_PREFAULT_TOUCH;
-	out->promote = in->dense && !in->early ? in->act : HK_DENSE_PROBE;
+	out->promote = in->dense && !in->early && !in->tight ? in->act : HK_DENSE_PROBE;
 }
 
 enum hk_advice hk_chunk_release_advice(bool dense, bool advised)

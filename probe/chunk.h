@@ -127,6 +127,9 @@ struct hk_chunk_in {
 	enum hk_prefault prefault;	/* as hk_select resolved it */
 	bool dense;			/* dense promotion in force (not early) */
 	enum hk_dense_act act;		/* its pick for this chunk */
+	bool tight;			/* under a memory limit, half of it mapped
+					 * (lib/purge.c): what is committed is only
+					 * what will be touched, as a lazy chunk */
 };
 
 struct hk_chunk_plan {

@@ -30,7 +30,7 @@ struct row {
 	struct hk_chunk_plan out;
 };
 
-/* backend, commits, reserved_only, early, thp_always, prefault, dense, act */
+/* backend, commits, reserved_only, early, thp_always, prefault, dense, act, tight */
 static const struct row rows[] = {
 	{ "lazy, past the early chunks: nothing to do",
 	  { LAZY, 0, 0, 0, 0, HK_PREFAULT_OFF, 0, PR }, { C0, A0, 0, 0, PR } },
@@ -76,6 +76,16 @@ static const struct row rows[] = {
 	  { LAZY, 0, 1, 0, 0, HK_PREFAULT_OFF, 1, PT }, { CF, A0, 0, 0, PT } },
 	{ "a dense pick on an early chunk is not carried out",
 	  { LAZY, 0, 0, 1, 1, HK_PREFAULT_OFF, 1, PT }, { C0, AN, 0, 0, PR } },
+	{ "tight memory limit: populate does not prefault",
+	  { POP, 0, 0, 0, 0, HK_PREFAULT_POPULATE, 0, PR, 1 }, { C0, A0, 0, 0, PR } },
+	{ "tight memory limit: touch neither prefaults nor touches",
+	  { TOUCH, 0, 0, 0, 0, HK_PREFAULT_TOUCH, 0, PR, 1 }, { C0, A0, 0, 0, PR } },
+	{ "tight memory limit: map_populate commits plainly, lazy",
+	  { MAPP, 1, 1, 0, 0, HK_PREFAULT_POPULATE, 0, PR, 1 }, { CF, A0, 0, 0, PR } },
+	{ "tight memory limit: hugetlb keeps its commit (the pool is outside it)",
+	  { HUGE, 1, 1, 0, 0, HK_PREFAULT_OFF, 0, PR, 1 }, { CB, A0, 0, 0, PR } },
+	{ "tight memory limit: no dense promotion",
+	  { LAZY, 0, 0, 0, 0, HK_PREFAULT_OFF, 1, PP, 1 }, { C0, A0, 0, 0, PR } },
 };
 
 static void test_plans(void)
