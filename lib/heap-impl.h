@@ -120,7 +120,7 @@ void hk_heap_late_fork_child(void);
  * delay (a process may fall quiet at once and never call again). */
 void hk_heap_purge_eager(struct hk_heap *h);
 /* Slices released since the last look that call for one: 1/8 as many
- * once shrinking; under a memory limit, hk_keep_max() at most. */
+ * once shrinking; under a memory limit, hk_os_keep_max() at most. */
 uint32_t hk_heap_eager_at(bool shrink);
 
 /* Walk the idle list: release the slabs empty for the purge delay

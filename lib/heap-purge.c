@@ -70,7 +70,7 @@ void hk_heap_release_idle(struct hk_heap *h, bool force, uint64_t now)
 /* The bound on what a heap keeps under a memory limit, in slices. */
 static uint64_t hk_heap_keep_cap(void)
 {
-	size_t k = hk_keep_max() >> HK_SLICE_SHIFT;
+	size_t k = hk_os_keep_max() >> HK_SLICE_SHIFT;
 
 	return k ? k : 1;
 }

@@ -402,7 +402,7 @@ static void hk_heap_tick(struct hk_heap *h);
  * releases those that stayed empty for the purge delay, and a heap that
  * runs out of slices releases them all first (hk_heap_slab_new), so
  * that the kept slabs never make the heap map more memory.  The bound,
- * in slices (16 MiB; under a cgroup memory limit hk_keep_max(), purge.c),
+ * in slices (16 MiB; under a cgroup memory limit hk_os_keep_max(), purge.c),
  * limits what a heap holds back from the other
  * threads and keeps the tick's walk of the list short; and when memory
  * runs short (malloc_trim, or no new superslab) hk_pressure asks every
@@ -420,7 +420,7 @@ static bool hk_heap_idle_keep(struct hk_heap *h, struct hk_slab *s)
 {
 	if (h->nidle + s->span > HK_IDLE_MAX || h->shrink ||
 	    __atomic_load_n(&hk_tight, __ATOMIC_RELAXED) ||
-	    ((size_t)(h->nidle + s->span) << HK_SLICE_SHIFT) > hk_keep_max())
+	    ((size_t)(h->nidle + s->span) << HK_SLICE_SHIFT) > hk_os_keep_max())
 		return false;
 	s->in_idle = 1;
 	s->idle_next = h->idle;

@@ -560,7 +560,6 @@ bool hk_purge_due(uint64_t since, uint64_t now);
  * reuse beyond the purge: SIZE_MAX, or a share of the cgroup memory
  * limit the probe found.  For slow paths (the first call starts the OS
  * layer, if the caller has not). */
-size_t hk_keep_max(void);
 /* Under a memory limit, the allocator holds half of it mapped or more:
  * purge without waiting (purge.c). */
 bool hk_purge_tight(void);

@@ -370,7 +370,7 @@ static size_t hk_lcache_limit(void)
 
 	live = live < HK_LCACHE_MIN ? HK_LCACHE_MIN : live > HK_LCACHE_MAX ? HK_LCACHE_MAX : live;
 	/* Under a memory limit, a share of it (purge.c). */
-	return live < hk_keep_max() ? live : hk_keep_max();
+	return live < hk_os_keep_max() ? live : hk_os_keep_max();
 }
 
 /* Keep l (freed) in the cache, unmapping the oldest entries to make

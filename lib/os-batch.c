@@ -61,13 +61,13 @@ static void hk_batch_cached_add(size_t delta)
 			 __ATOMIC_RELAXED);
 }
 
-/* HK_CACHE_WARM, or under a cgroup memory limit a 32nd of it, as the
- * allocator's other caches (lib/purge.c, hk_keep_max). */
+/* HK_CACHE_WARM, or under a cgroup memory limit its share, as the
+ * allocator's other caches (hk_os_keep_max). */
 static size_t hk_batch_warm(void)
 {
-	uint64_t lim = hk_os_caps()->cgroup_mem_max / 32;
+	size_t k = hk_os_keep_max();
 
-	return lim && lim < HK_CACHE_WARM ? (size_t)lim : HK_CACHE_WARM;
+	return k < HK_CACHE_WARM ? k : HK_CACHE_WARM;
 }
 
 /* Most recently freed first: the warmest in cache and TLB.  A purged

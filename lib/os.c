@@ -137,6 +137,24 @@ const struct hk_caps *hk_os_caps(void)
 	return &hk_os_caps_v;
 }
 
+size_t hk_os_keep_max(void)
+{
+	static size_t keep;	/* 0 until computed */
+	size_t k = __atomic_load_n(&keep, __ATOMIC_RELAXED);
+	uint64_t lim;
+
+	if (HK_LIKELY(k))
+		return k;
+	/* 0: caps a test filled in without the probe, no limit known. */
+	lim = hk_os_caps()->cgroup_mem_max;
+	k = lim == UINT64_MAX || lim == 0 || lim / HK_KEEP_SHARE >= SIZE_MAX ? SIZE_MAX
+	    : (size_t)(lim / HK_KEEP_SHARE);
+	if (!k)
+		k = 1;
+	__atomic_store_n(&keep, k, __ATOMIC_RELAXED);
+	return k;
+}
+
 const struct hk_choice *hk_os_choice(void)
 {
 	hk_os_init();

@@ -63,6 +63,12 @@ const struct hk_os_backend *hk_os_backend_get(enum hk_backend_id id);
  * before any seccomp filter the program installs itself. */
 void hk_os_init(void);
 const struct hk_caps *hk_os_caps(void);
+/* A 32nd of the cgroup memory limit the probe read (3 MiB of 96, 32 of
+ * 1 GiB, where the caches' own bounds start to bind), SIZE_MAX without
+ * one: what each cache the allocator keeps for reuse (lib/purge.c) and
+ * the chunk cache (os-batch.c) may hold under a limit. */
+#define HK_KEEP_SHARE 32
+size_t hk_os_keep_max(void);
 const struct hk_choice *hk_os_choice(void);
 /* The backend in force now (it changes only by demotion). */
 const struct hk_os_backend *hk_os_current(void);

@@ -14,7 +14,7 @@
  * limit holds (test-stress in a 96 MiB cgroup: peak 116 MiB, OOM-killed,
  * where glibc's peaks at 69), and the kernel kills at the limit instead
  * of failing an mmap, so the allocator never hears that it is short.
- * There each bound is also held to hk_keep_max(), a share of the limit
+ * There each bound is also held to hk_os_keep_max() (os.c), a share of the limit
  * the probe read at load (no file is read later: doc/SYSCALLS.md), and
  * once the allocator holds half the limit mapped, nothing waits for the
  * delay (hk_purge_tight).
@@ -26,27 +26,6 @@
 
 uint64_t hk_purge_delay = 100;
 
-/* A 32nd of the limit: 3 MiB of 96, 32 of 1 GiB (where the bounds
- * above start to bind), for each cache and each heap. */
-#define HK_KEEP_SHARE 32
-
-size_t hk_keep_max(void)
-{
-	static size_t keep;	/* 0 until computed */
-	size_t k = __atomic_load_n(&keep, __ATOMIC_RELAXED);
-	uint64_t lim;
-
-	if (HK_LIKELY(k))
-		return k;
-	/* 0: caps a test filled in without the probe, no limit known. */
-	lim = hk_os_caps()->cgroup_mem_max;
-	k = lim == UINT64_MAX || lim == 0 || lim / HK_KEEP_SHARE >= SIZE_MAX ? SIZE_MAX
-	    : (size_t)(lim / HK_KEEP_SHARE);
-	if (!k)
-		k = 1;
-	__atomic_store_n(&keep, k, __ATOMIC_RELAXED);
-	return k;
-}
 
 /* Pressure: what the allocator holds mapped (superslabs, counted whole,
  * and large mappings, the cache's among them: an upper bound of what it
@@ -55,7 +34,7 @@ size_t hk_keep_max(void)
  * pushes a program that glibc's malloc fits under the limit over it. */
 bool hk_purge_tight(void)
 {
-	size_t keep = hk_keep_max();
+	size_t keep = hk_os_keep_max();
 	uint64_t held;
 
 	if (HK_LIKELY(keep == SIZE_MAX))
