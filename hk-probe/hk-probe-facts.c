@@ -418,6 +418,10 @@ static void hk_facts_decision(const struct hk_facts *f, struct hk_report *r)
 	hk_item_str(it, "%s", ch->purge == HK_PURGE_FREE ? "madv_free" : "madv_dontneed");
 	it = hk_item_add(r, HK_SECT_DECISION, "prefault", HK_MARK_INFO);
 	hk_item_int(it, ch->prefault);
+	it = hk_item_add(r, HK_SECT_DECISION, "small_pages", HK_MARK_INFO);
+	hk_item_bool(it, ch->small_pages);
+	if (ch->small_pages)
+		hk_item_detail(it, "memory.max < 1 GiB: no THP");
 	it = hk_item_add(r, HK_SECT_DECISION, "demote_chain", HK_MARK_INFO);
 	for (enum hk_backend_id b = ch->backend, n;; b = n) {
 		size_t len = strlen(it->str);

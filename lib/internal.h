@@ -563,6 +563,12 @@ bool hk_purge_due(uint64_t since, uint64_t now);
 /* Under a memory limit, the allocator holds half of it mapped or more:
  * purge without waiting (purge.c). */
 bool hk_purge_tight(void);
+/* Three quarters of the limit held: a block of at least HK_DISCARD_MIN
+ * bytes freed into another thread's slab has its pages after the first
+ * purged before it is pushed (hk_purge_block, purge.c). */
+bool hk_purge_pressed(void);
+#define HK_DISCARD_MIN ((size_t)16 << 10)
+void hk_purge_block(void *p, size_t block);
 
 /* ------------------------------------------------------------------ */
 /* meta.c                                                              */

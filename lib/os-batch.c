@@ -304,6 +304,7 @@ static int hk_batch_fresh(size_t len, void **out)
 		return err;
 	in.thp_always = hk_os_thp_always();
 	in.prefault = hk_os_choice()->prefault;
+	in.small_pages = hk_os_choice()->small_pages;
 	tight = __atomic_load_n(&hk_os_tight, __ATOMIC_ACQUIRE);
 	in.tight = tight && tight();
 	err = hk_batch_commit(p, len, &in);

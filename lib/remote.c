@@ -111,6 +111,9 @@ static void hk_remote_free_one(struct hk_superslab *ss, struct hk_slab *s,
 {
 	if (HK_UNLIKELY(!hk_free_ok(s, p)))
 		hk_bad_free(fn, p);
+	/* Before the push: after it the owner may hand the block out. */
+	if (s->block >= HK_DISCARD_MIN && hk_purge_pressed())
+		hk_purge_block(p, s->block);
 	((uintptr_t *)p)[1] = hk_free_key;
 	if (hk_slab_remote_push(s, p))
 		hk_heap_notify(ss, s);

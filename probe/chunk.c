@@ -14,7 +14,9 @@
  *            piece is only reserved (such a backend's early chunks, or
  *            vm.overcommit_memory=2); none otherwise;
  *   advice   MADV_NOHUGEPAGE for an early chunk under thp or THP
- *            "always" (one touch would cost 2 MiB); MADV_HUGEPAGE for a
+ *            "always" (one touch would cost 2 MiB), and for every chunk
+ *            under THP "always" when the choice wants small pages (a
+ *            cgroup limit under 1 GiB, select.c); MADV_HUGEPAGE for a
  *            thp chunk committed by its own mmap (the reservation's advice
  *            is lost); MADV_NOHUGEPAGE under THP "always" for a dense
  *            probe or a populated chunk (a probe's first touch would map
@@ -189,6 +191,8 @@ static enum hk_advice hk_chunk_advice(const struct hk_chunk_in *in)
 	bool thp = in->backend == HK_BACKEND_THP;
 
 	if (in->early && (thp || in->thp_always))
+		return HK_ADVICE_NOHUGEPAGE;
+	if (in->small_pages && in->thp_always && !thp)
 		return HK_ADVICE_NOHUGEPAGE;
 	if (!in->early && thp && in->reserved_only)
 		return HK_ADVICE_HUGEPAGE;

@@ -130,6 +130,7 @@ struct hk_chunk_in {
 	bool tight;			/* under a memory limit, half of it mapped
 					 * (lib/purge.c): what is committed is only
 					 * what will be touched, as a lazy chunk */
+	bool small_pages;		/* hk_choice.small_pages */
 };
 
 struct hk_chunk_plan {

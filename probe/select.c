@@ -23,7 +23,13 @@
  *         when asked for: HAKMEM_BACKEND=thp).  lazy also when the cgroup
  *         memory.max is under 1 GiB:
  *         one touch maps a whole 2 MiB page, so sparse use would inflate
- *         RSS up to 512x against a limit that small; and when the THP
+ *         RSS up to 512x against a limit that small.  There a lazy
+ *         mapping is not enough under THP "always", where the kernel
+ *         maps huge pages into any aligned 2 MiB anyway: every chunk
+ *         then gets MADV_NOHUGEPAGE (small_pages, whatever backend
+ *         but thp and hugetlb: test-stress in a 96 MiB cgroup of
+ *         Debian's 6.1, THP always, peaked at the limit with them and
+ *         at 59-62 MiB without, glibc at 70); and when the THP
  *         size is larger than a 2 MiB superslab (arm64 with 64 KiB pages
  *         has 512 MiB ones), which could then never be huge.
  *   auto never takes hugetlb pool pages: a system-wide allocator must not
@@ -300,4 +306,6 @@ void hk_select(const struct hk_caps *caps, const struct hk_select_in *in,
 		out->backend = hk_select_explicit(caps, in->backend, out->reason);
 	out->purge = HK_PURGE_DONTNEED;
 	out->prefault = hk_select_prefault(out->backend, in->prefault);
+	out->small_pages = caps->cgroup_mem_max < HK_SELECT_THP_MIN_CGROUP &&
+			   out->backend != HK_BACKEND_THP && out->backend != HK_BACKEND_HUGETLB;
 }

@@ -49,6 +49,10 @@ struct hk_choice {
 	enum hk_backend_id backend;
 	enum hk_purge purge;
 	enum hk_prefault prefault;	/* resolved: never UNSET */
+	/* 4 KiB pages wanted under THP "always" too (every chunk gets
+	 * MADV_NOHUGEPAGE, probe/chunk.c): a cgroup memory limit under
+	 * 1 GiB, and a backend that is not thp or hugetlb. */
+	bool small_pages;
 	char reason[HK_REASON_MAX];	/* one line, no newline */
 };
 

@@ -7,7 +7,10 @@
 # kills the process at the limit (137), where the allocator is never
 # told it is short.  Before the allocator bounded what it keeps for
 # reuse by the limit (lib/purge.c) it peaked above 96 MiB there (host,
-# cgroup v1: about 100 MiB against glibc's 78).  cgroup v2 where the
+# cgroup v1: about 100 MiB against glibc's 78); with that bound, at
+# 82-94 MiB, over the limit once under the suite's load; since medium
+# blocks freed by other threads give their pages back near the limit
+# (hk_purge_block), at 64-73 MiB.  cgroup v2 where the
 # memory controller is enabled, else v1's memory hierarchy; a
 # child per run, removed after it.  Root only.
 . "$top_srcdir/test/dropin/tap-lib.sh"
@@ -60,25 +63,14 @@ if [ "$1" -ne 0 ]; then
 	exit 0
 fi
 echo "# glibc: peak $2 MiB of 96"
-# A TODO where it fails: hakmem's peak here is 82-93 MiB against the
-# limit's 96, and under the suite's load a run has gone over it (as in
-# the 6.1 guest's row, test/vm/rows/cgroup-max.vm).  A pass is a plain ok.
-fits() {
-	if [ "$1" -eq 0 ]; then
-		ok 0 "$2"
-	else
-		tap_n=$((tap_n + 1))
-		echo "not ok $tap_n - $2 # TODO hakmem's peak is too close to the limit (82-93 MiB of 96)"
-	fi
-}
 for i in 1 2; do
 	set -- $(inlimit env LD_PRELOAD="$HK_LIB" "$prog")
-	fits "$1" "run $i: test-stress, preloaded, fits in a 96 MiB cgroup as under glibc (status $1, peak $2 MiB)"
+	ok "$1" "run $i: test-stress, preloaded, fits in a 96 MiB cgroup as under glibc (status $1, peak $2 MiB)"
 done
 # The backends that prefault fresh chunks stop prefaulting once the limit
 # is tight (probe/chunk.h): without that, touch was killed in 2 runs of 3.
 for b in touch populate map_populate; do
 	set -- $(inlimit env HAKMEM_BACKEND=$b LD_PRELOAD="$HK_LIB" "$prog")
-	fits "$1" "HAKMEM_BACKEND=$b: test-stress fits in a 96 MiB cgroup (status $1, peak $2 MiB)"
+	ok "$1" "HAKMEM_BACKEND=$b: test-stress fits in a 96 MiB cgroup (status $1, peak $2 MiB)"
 done
 done_testing

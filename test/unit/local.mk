@@ -59,7 +59,8 @@ test_unit_test_os_move_LDADD = $(HK_TEST_CORE_LIBS)
 # heap keeps for reuse and shares with a new thread, what an exiting
 # thread and the large cache leave resident, the ring of a class's slabs,
 # where the big classes' slabs go, fork children and the slabs of threads
-# they stopped.  test-dense-alloc runs under simulated kernels, through
+# they stopped, the pages of blocks freed by other threads near a cgroup
+# limit.  test-dense-alloc runs under simulated kernels, through
 # test-dense-alloc.sh.
 # ----------------------------------------------------------------------
 HK_ALLOC_TESTS = \
@@ -69,7 +70,8 @@ HK_ALLOC_TESTS = \
 	test/unit/test-heap-reuse test/unit/test-abandon-purge \
 	test/unit/test-lcache-order test/unit/test-heap-share \
 	test/unit/test-heap-ring test/unit/test-slab-fit \
-	test/unit/test-fork-torn test/unit/test-fork-exit
+	test/unit/test-fork-torn test/unit/test-fork-exit \
+	test/unit/test-purge-block
 check_PROGRAMS += $(HK_ALLOC_TESTS) test/unit/test-dense-alloc
 TESTS += $(HK_ALLOC_TESTS) test/unit/test-dense-alloc.sh
 EXTRA_DIST += test/unit/test-dense-alloc.sh test/unit/scenario.sh
@@ -91,6 +93,7 @@ test_unit_test_slab_fit_LDADD = $(HK_TEST_ALLOC_LIBS)
 test_unit_test_fork_torn_LDADD = $(HK_TEST_ALLOC_LIBS)
 test_unit_test_fork_exit_LDADD = $(HK_TEST_ALLOC_LIBS) -ldl -lpthread
 test_unit_test_dense_alloc_LDADD = $(HK_TEST_ALLOC_LIBS)
+test_unit_test_purge_block_LDADD = $(HK_TEST_ALLOC_LIBS)
 
 # ----------------------------------------------------------------------
 # Linking nothing of hakmem: dlopen of libhakmem.so with threads, and

@@ -30,7 +30,8 @@ struct row {
 	struct hk_chunk_plan out;
 };
 
-/* backend, commits, reserved_only, early, thp_always, prefault, dense, act, tight */
+/* backend, commits, reserved_only, early, thp_always, prefault, dense, act, tight,
+ * small_pages */
 static const struct row rows[] = {
 	{ "lazy, past the early chunks: nothing to do",
 	  { LAZY, 0, 0, 0, 0, HK_PREFAULT_OFF, 0, PR }, { C0, A0, 0, 0, PR } },
@@ -84,6 +85,12 @@ static const struct row rows[] = {
 	  { MAPP, 1, 1, 0, 0, HK_PREFAULT_POPULATE, 0, PR, 1 }, { CF, A0, 0, 0, PR } },
 	{ "tight memory limit: hugetlb keeps its commit (the pool is outside it)",
 	  { HUGE, 1, 1, 0, 0, HK_PREFAULT_OFF, 0, PR, 1 }, { CB, A0, 0, 0, PR } },
+	{ "small cgroup limit, THP always: no huge page past the early chunks either",
+	  { LAZY, 0, 0, 0, 1, HK_PREFAULT_OFF, 0, PR, 0, 1 }, { C0, AN, 0, 0, PR } },
+	{ "small cgroup limit, populate, THP always: no huge page",
+	  { POP, 0, 0, 0, 1, HK_PREFAULT_POPULATE, 0, PR, 0, 1 }, { C0, AN, 1, 0, PR } },
+	{ "small cgroup limit, THP madvise: nothing to undo",
+	  { LAZY, 0, 0, 0, 0, HK_PREFAULT_OFF, 0, PR, 0, 1 }, { C0, A0, 0, 0, PR } },
 	{ "tight memory limit: no dense promotion",
 	  { LAZY, 0, 0, 0, 0, HK_PREFAULT_OFF, 1, PP, 1 }, { C0, A0, 0, 0, PR } },
 };

@@ -295,6 +295,37 @@ static void test_auto_never_hugetlb(void)
 	tap_ok(bad == 0, "auto never picks hugetlb (%d machines did)", bad);
 }
 
+/* Under a cgroup limit below 1 GiB the choice keeps 4 KiB pages even
+ * where THP "always" would map huge ones (probe/chunk.c advises every
+ * chunk); never for the backends that are huge pages. */
+static void test_small_pages(void)
+{
+	static const struct {
+		void (*make)(struct hk_caps *);
+		enum hk_backend_id in;
+		bool want;
+	} cases[] = {
+		{ m_container, A, true }, { m_container, POP, true },
+		{ m_container, LAZY, true }, { m_container_defer, A, true },
+		{ m_container, THP, false }, { m_container_2g, A, false },
+		{ m_this, A, false }, { m_thp_always, A, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct hk_select_in in = { cases[i].in, U };
+		struct hk_caps c;
+		struct hk_choice out;
+
+		cases[i].make(&c);
+		memset(&out, 0x5a, sizeof(out));
+		hk_select(&c, &in, &out);
+		tap_ok(out.small_pages == cases[i].want,
+		       "small pages %s: cgroup limit %llu MiB, %s -> %s", cases[i].want ? "kept" : "not asked",
+		       c.cgroup_mem_max == UINT64_MAX ? 0ULL : (unsigned long long)(c.cgroup_mem_max >> 20),
+		       hk_backend_name(cases[i].in), hk_backend_name(out.backend));
+	}
+}
+
 static void test_chain(void)
 {
 	enum hk_backend_id b;
@@ -315,6 +346,7 @@ int main(void)
 {
 	test_rows();
 	test_auto_never_hugetlb();
+	test_small_pages();
 	test_chain();
 	return tap_done();
 }

@@ -152,6 +152,7 @@ for kv in $expect; do
 	todo@*) todos="$todos $kv"; continue ;;
 	backend) got=$($probe --backend 2>/dev/null) ;;
 	backend@*) got=$(HAKMEM_BACKEND=${key#backend@} $probe --backend 2>/dev/null) ;;
+	anon_huge_kb) got=$(LD_PRELOAD=$lib test/vm/hk-vm-anonhuge 2>&1 | sed -n 's/^anon_huge_kb=//p') ;;
 	pool_*.*) f=${key#pool_}; got=$(pool_get /tmp/probe.json "${f%%kB.*}" "${f#*.}") ;;
 	*) got=$(json_get /tmp/probe.json "$key") ;;
 	esac

@@ -8,7 +8,8 @@
 #   make check-vm                        the rows alone (part of make check)
 #   make check-kernel KERNEL=/boot/vmlinuz-...   the rows in another kernel
 # ----------------------------------------------------------------------
-check_PROGRAMS += test/vm/hk-vm-seed test/vm/hk-vm-trials
+check_PROGRAMS += test/vm/hk-vm-seed test/vm/hk-vm-trials test/vm/hk-vm-anonhuge
+test_vm_hk_vm_anonhuge_SOURCES = test/vm/vm-anonhuge.c
 test_vm_hk_vm_seed_SOURCES = test/vm/vm-seed.c
 test_vm_hk_vm_trials_SOURCES = test/vm/vm-trials.c
 HK_VM_ROWS = test/vm/rows/defaults.vm test/vm/rows/thp-never.vm \

@@ -26,7 +26,7 @@ s=${top_srcdir:-.}
 probe=${HK_VM_PROBE:-hk-probe/hk-probe}
 lib=lib/.libs/libhakmem.so
 tests="test/api/test-api test/stress/test-stress test/stress/test-fork test/fault/test-oom"
-helpers="test/vm/hk-vm-seed test/vm/hk-vm-trials"
+helpers="test/vm/hk-vm-seed test/vm/hk-vm-trials test/vm/hk-vm-anonhuge"
 bound=${HK_VM_BOUND:-280}
 
 row=$1
