@@ -73,7 +73,9 @@ bool hk_purge_pressed(void)
 
 /* Purge the whole pages of block p after its first, which holds the
  * free-list link and the free key the free writes next.  Errors are
- * ignored: the pages simply stay. */
+ * ignored: the pages simply stay.  Not under hugetlb, whose pages
+ * cannot be given back in part (and are not charged to the memory
+ * limit). */
 void hk_purge_block(void *p, size_t block)
 {
 	uintptr_t page = (uintptr_t)hk_os_caps()->page_size;
@@ -81,6 +83,8 @@ void hk_purge_block(void *p, size_t block)
 	uintptr_t hi = ((uintptr_t)p + block) & ~(page - 1);
 	bool zeroed;
 
+	if (hk_os_current()->id == HK_BACKEND_HUGETLB)
+		return;
 	if (hi > lo && hk_os_purge((void *)lo, hi - lo, &zeroed) == 0)
 		hk_stat_add(HK_ST_PURGED, (int64_t)(hi - lo));
 }
