@@ -64,6 +64,8 @@ if [ "$1" = --inside ]; then
 	ok $? "install of a copy owned by another user is refused, the list untouched"
 	refused "writable by others" "$hakmem" install --system --lib "$scratch/ow/libhakmem.so"
 	ok $? "install from a directory others can write to is refused, the list untouched"
+	refused "nobodydir: owned by uid 65534" "$hakmem" install --system --lib "$scratch/nobodydir/libhakmem.so"
+	ok $? "install from a directory owned by another user is refused, the list untouched"
 	refused "absolute" "$hakmem" install --system --lib lib/libhakmem.so
 	ok $? "install of a relative path is refused, the list untouched"
 	if command -v setpriv >/dev/null; then
@@ -165,7 +167,7 @@ command -v unshare >/dev/null || { echo "1..0 # SKIP no unshare"; exit 0; }
 need_malloc_override "libhakmem.so cannot be preloaded"
 make_scratch
 chmod 755 "$scratch"
-mkdir "$scratch/up" "$scratch/work" "$scratch/lib" "$scratch/gw" "$scratch/nobody" "$scratch/ow"
+mkdir "$scratch/up" "$scratch/work" "$scratch/lib" "$scratch/gw" "$scratch/nobody" "$scratch/ow" "$scratch/nobodydir"
 # Root-owned copies of the built library (the build tree may be anyone's),
 # and the bad ones.
 cp "$HK_LIB" "$scratch/lib/libhakmem.so"
@@ -173,11 +175,15 @@ cp "$HK_LIB" "$scratch/lib/libhakmem.so.0"
 cp "$HK_LIB" "$scratch/gw/libhakmem.so"
 cp "$HK_LIB" "$scratch/nobody/libhakmem.so"
 cp "$HK_LIB" "$scratch/ow/libhakmem.so"
+cp "$HK_LIB" "$scratch/nobodydir/libhakmem.so"
 chown -R 0:0 "$scratch/lib" "$scratch/gw" "$scratch/ow"
 chmod 755 "$scratch/lib" "$scratch/gw" "$scratch/nobody" "$scratch/lib/"* "$scratch/nobody/libhakmem.so" "$scratch/ow/libhakmem.so"
 chmod 775 "$scratch/gw/libhakmem.so"
 chmod 757 "$scratch/ow"
 chown 65534 "$scratch/nobody/libhakmem.so"
+chmod 755 "$scratch/nobodydir" "$scratch/nobodydir/libhakmem.so"
+chown 0:0 "$scratch/nobodydir/libhakmem.so"
+chown 65534 "$scratch/nobodydir"
 # The other line: a harmless real library (libm), a file that exists:
 # a missing one would make ld.so print an error in every process.
 other=$(readlink -f "$(ldconfig -p | awk '$1 == "libm.so.6" && /x86-64|64bit/ { print $NF; exit }')" 2>/dev/null)
