@@ -27,13 +27,15 @@
 #define HK_CLI_CAPNG 0
 #endif
 
-enum hk_cli_mode { HK_MODE_TEXT, HK_MODE_JSON, HK_MODE_BACKEND, HK_MODE_TIME, HK_MODE_BENCH };
+enum hk_cli_mode { HK_MODE_TEXT, HK_MODE_JSON, HK_MODE_BACKEND, HK_MODE_TIME, HK_MODE_BENCH,
+		   HK_MODE_SELFTEST };
 
 struct hk_cli {
 	enum hk_cli_mode mode;
 	const char *sysroot;
 	unsigned time_runs;
 	struct hk_bench_opts bench;
+	const char *selftest_lib;	/* --self-test=LIB */
 };
 
 static void hk_cli_usage(FILE *out)
@@ -48,6 +50,9 @@ static void hk_cli_usage(FILE *out)
 	      "  -B, --bench          measure each usable backend on this machine\n"
 	      "      --size=MIB       memory per --bench cell (default 256, even)\n"
 	      "      --reps=N         --bench repetitions, medians taken (default 5)\n"
+	      "      --self-test[=LIB]  run under LD_PRELOAD: check that malloc is\n"
+	      "                       libhakmem's (the file LIB), allocate, print\n"
+	      "                       the decision; exit 2 on any failure\n"
 	      "  -s, --sysroot=DIR    probe a captured /proc and /sys tree (and its\n"
 	      "                       recorded trials) instead of this system\n"
 	      "  -V, --version        print the version and compiled-in features\n"
@@ -99,7 +104,7 @@ static int hk_cli_bad(const char *what, const char *arg)
 /* 0 to go on, -1 when done (--help, --version), 1 for bad usage. */
 static int hk_cli_parse(int argc, char **argv, struct hk_cli *cli)
 {
-	enum { OPT_SIZE = 256, OPT_REPS };
+	enum { OPT_SIZE = 256, OPT_REPS, OPT_SELFTEST };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "backend", no_argument, NULL, 'b' },
@@ -108,6 +113,7 @@ static int hk_cli_parse(int argc, char **argv, struct hk_cli *cli)
 		{ "size", required_argument, NULL, OPT_SIZE },
 		{ "reps", required_argument, NULL, OPT_REPS },
 		{ "sysroot", required_argument, NULL, 's' },
+		{ "self-test", optional_argument, NULL, OPT_SELFTEST },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -134,6 +140,7 @@ static int hk_cli_parse(int argc, char **argv, struct hk_cli *cli)
 			if (hk_cli_uint(optarg, 1, 99, &cli->bench.reps))
 				return hk_cli_bad("--reps", optarg);
 			break;
+		case OPT_SELFTEST: cli->mode = HK_MODE_SELFTEST; cli->selftest_lib = optarg; break;
 		case 'V': hk_cli_version(); return -1;
 		case 'h': hk_cli_usage(stdout); return -1;
 		default:
@@ -217,6 +224,8 @@ static int hk_cli_run(const struct hk_cli *cli, struct hk_facts *f)
 
 	if (cli->mode == HK_MODE_TIME)
 		return hk_cli_time(cli);
+	if (cli->mode == HK_MODE_SELFTEST)
+		return hk_cli_selftest(cli->selftest_lib);
 	hk_cli_gather(cli, f);
 	switch (cli->mode) {
 	case HK_MODE_BACKEND:

@@ -129,4 +129,8 @@ struct hk_bench_opts {
 int hk_cli_bench(FILE *out, const struct hk_facts *f,
 		 const struct hk_bench_opts *o);
 
+
+/* hk-probe-selftest.c: --self-test[=LIB]; 0 passed, 2 failed (said why). */
+int hk_cli_selftest(const char *lib);
+
 #endif /* HK_PROBE_CLI_H */

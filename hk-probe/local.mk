@@ -6,7 +6,8 @@ hk_probe_hk_probe_SOURCES = \
 	hk-probe/hk-probe-facts.c \
 	hk-probe/hk-probe-report.c hk-probe/hk-probe-json.c \
 	hk-probe/hk-probe-caps.c \
-	hk-probe/hk-probe-bench.c
+	hk-probe/hk-probe-bench.c \
+	hk-probe/hk-probe-selftest.c
 hk_probe_hk_probe_LDADD = lib/libhkcore.la
 if HAVE_LIBCAP_NG
 hk_probe_hk_probe_CFLAGS = $(AM_CFLAGS) $(CAPNG_CFLAGS)

@@ -259,6 +259,10 @@ TESTS += test/system/setuid.sh test/system/ld-so-preload.sh \
 	test/system/cgroup-limit.sh
 EXTRA_DIST += test/system/setuid.sh test/system/ld-so-preload.sh \
 	test/system/battery.sh test/system/cgroup-limit.sh
+# hakmem install --system / status / remove --system and hk-probe
+# --self-test, on /etc/ld.so.preload in a private mount namespace.
+TESTS += test/system/install.sh
+EXTRA_DIST += test/system/install.sh
 
 # ----------------------------------------------------------------------
 # Sanitizers, valgrind and fuzzing.  Unit tests of the probe, selection,
