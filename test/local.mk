@@ -275,7 +275,7 @@ noinst_LTLIBRARIES += lib/libhkalloc-san.la
 lib_libhkalloc_san_la_SOURCES = $(HK_PROBE_SOURCES) $(HK_OS_SOURCES) $(HK_ALLOC_SOURCES)
 lib_libhkalloc_san_la_CFLAGS = $(AM_CFLAGS) $(HK_SAN_CFLAGS)
 HK_SAN_TESTS = test/san/test-probe test/san/test-select \
-	test/san/test-sizeclass test/san/test-slab
+	test/san/test-sizeclass test/san/test-slab test/san/test-conf
 check_PROGRAMS += $(HK_SAN_TESTS)
 TESTS += $(HK_SAN_TESTS)
 HK_SAN_LIBS = lib/libhkalloc-san.la -lpthread
@@ -295,6 +295,10 @@ test_san_test_slab_SOURCES = test/unit/test-slab.c
 test_san_test_slab_CFLAGS = $(AM_CFLAGS) $(HK_SAN_CFLAGS)
 test_san_test_slab_LDFLAGS = $(HK_SAN_CFLAGS)
 test_san_test_slab_LDADD = $(HK_SAN_LIBS)
+test_san_test_conf_SOURCES = test/unit/test-conf.c
+test_san_test_conf_CFLAGS = $(AM_CFLAGS) $(HK_SAN_CFLAGS)
+test_san_test_conf_LDFLAGS = $(HK_SAN_CFLAGS)
+test_san_test_conf_LDADD = $(HK_SAN_LIBS)
 endif
 TESTS += test/tools/valgrind.sh test/fuzz/fuzz.sh
 EXTRA_DIST += test/tools/valgrind.sh test/tools/syscall-audit.sh \
