@@ -151,8 +151,9 @@ const char *hk_conf_state_why(const struct hk_conf_file *f, char *buf, size_t si
 		if (f->uid != 0)
 			hk_fmt(buf, size, "not owned by root (uid %u)", f->uid);
 		else
-			hk_fmt(buf, size, "writable by group or others (mode %o)",
-			       f->mode & 07777);
+			/* hk_fmt has no %o. */
+			hk_fmt(buf, size, "writable by group or others (mode %u%u%u%u)",
+			       f->mode >> 9 & 7, f->mode >> 6 & 7, f->mode >> 3 & 7, f->mode & 7);
 		break;
 	case HK_CONF_TOO_BIG:
 		hk_fmt(buf, size, "bigger than %u bytes", (unsigned)HK_CONF_MAX);

@@ -211,7 +211,7 @@ soak: lib/libhakmem.la test/soak/soak
 # `make update-expected` rewrites them.
 # ----------------------------------------------------------------------
 HK_PROBE_TEST_SH = test/probe/cli.sh test/probe/report.sh \
-	test/probe/sysroot.sh test/probe/bench.sh
+	test/probe/sysroot.sh test/probe/bench.sh test/probe/check-config.sh
 TESTS += $(HK_PROBE_TEST_SH)
 EXTRA_DIST += $(HK_PROBE_TEST_SH) test/probe/lib.sh \
 	test/probe/update-expected.sh test/expected test/fixtures \
@@ -247,7 +247,8 @@ EXTRA_DIST += test/dropin/tap-lib.sh \
 
 # ----------------------------------------------------------------------
 # System-wide.  Root only (skipped, saying why, otherwise): HAKMEM_
-# variables ignored in a setuid program, a battery of real programs
+# variables ignored in a setuid program, /etc/hakmem.conf obeyed (also
+# by a setuid program) unless untrusted, a battery of real programs
 # with the library in /etc/ld.so.preload of a private mount namespace
 # (the real file is never touched), and a program that fits in a
 # cgroup memory limit under glibc fitting under hakmem.
@@ -256,9 +257,9 @@ check_PROGRAMS += test/system/secure-prog
 test_system_secure_prog_LDADD = lib/libhakmem.la
 test_system_secure_prog_LDFLAGS = -no-install
 TESTS += test/system/setuid.sh test/system/ld-so-preload.sh \
-	test/system/cgroup-limit.sh
+	test/system/cgroup-limit.sh test/system/conf-file.sh
 EXTRA_DIST += test/system/setuid.sh test/system/ld-so-preload.sh \
-	test/system/battery.sh test/system/cgroup-limit.sh
+	test/system/battery.sh test/system/cgroup-limit.sh test/system/conf-file.sh
 
 # ----------------------------------------------------------------------
 # Sanitizers, valgrind and fuzzing.  Unit tests of the probe, selection,
