@@ -4,9 +4,10 @@
 # file the library would not use (missing, a directory, too big, not
 # root's or writable by group or others), on copies of the fixtures of
 # test/fixtures/conf; the JSON form parses and carries the same exit.
+# doc/hakmem.conf.example is valid and names every option's key.
 . "${top_srcdir:-.}/test/probe/lib.sh"
 
-tap_plan 12
+tap_plan 14
 conf=$hk_srcdir/test/fixtures/conf
 # Root's files when run as root; otherwise every file is untrusted (2).
 trusted=0
@@ -85,3 +86,21 @@ tap_ok $? "no FILE: the library's own file is checked (exit $rc: $(tail -1 "$hk_
 rc=$?
 [ $rc -eq 1 ]
 tap_ok $? "two files: a usage error (got $rc)"
+
+cp "$hk_srcdir/doc/hakmem.conf.example" "$hk_tmp/example.conf"
+chmod 644 "$hk_tmp/example.conf"
+sed 's/^#\([a-z_]* = \)/\1/; s/^#\(\[\)/\1/' "$hk_tmp/example.conf" >"$hk_tmp/example-on.conf"
+chmod 644 "$hk_tmp/example-on.conf"
+"$hk_probe" --check-config "$hk_tmp/example.conf" >"$hk_tmp/out" 2>&1
+rc1=$?
+"$hk_probe" --check-config "$hk_tmp/example-on.conf" >>"$hk_tmp/out" 2>&1
+rc2=$?
+[ $rc1 -eq $trusted ] && [ $rc2 -eq $trusted ]
+tap_ok $? "doc/hakmem.conf.example is valid, as it is and with its lines uncommented (exit $rc1, $rc2)"
+missing=
+for v in $("$hk_probe" --for /bin/true 2>/dev/null | sed -n 's/^  HAKMEM_\([A-Z0-9_]*\) .*/\1/p'); do
+	k=$(echo "$v" | tr 'A-Z' 'a-z')
+	grep -q "^#$k = " "$hk_tmp/example.conf" || missing="$missing $k"
+done
+[ -z "$missing" ]
+tap_ok $? "doc/hakmem.conf.example names every option's key (missing:${missing:- none})"
