@@ -10,7 +10,8 @@
  * symbolic link loop; and the library's start (hk_options(), in a child
  * per case) with hk_conf_path pointed at them: the file applies, the
  * environment wins over it, an untrusted file is ignored and said so
- * under HAKMEM_VERBOSE, a bad line is reported with file and line.
+ * under HAKMEM_VERBOSE, a bad line is reported with file and line, at
+ * most 8 of them then a count.
  * Last a fuzz loop: random and mutated buffers, exactly sized (ASan in
  * test/san/test-conf sees an over-read), must never crash and must keep
  * every value valid. */
@@ -371,6 +372,9 @@ static int child_options(const char *path, const char *env, struct hk_options *o
 	{
 		ssize_t k = read(e[0], err, err_size - 1);
 
+		/* The last newline off, for the TAP line that quotes it. */
+		if (k > 0 && err[k - 1] == '\n')
+			k--;
 		err[k > 0 ? k : 0] = '\0';
 	}
 	close(e[0]);
@@ -394,6 +398,7 @@ static void test_library(void)
 		tap_skip("the library's start with a trusted file: needs root");
 		tap_skip("the library's start with a trusted file: needs root");
 		tap_skip("the library's start with a trusted file: needs root");
+		tap_skip("the library's start with a trusted file: needs root");
 		return;
 	}
 	rc = child_options(tmp("lib.conf"), NULL, &o, src, err, sizeof(err));
@@ -414,6 +419,22 @@ static void test_library(void)
 	rc = child_options(tmp("lib.conf"), NULL, &o, src, err, sizeof(err));
 	tap_ok(rc == 0 && o.backend == HK_BACKEND_AUTO && err[0] == '\0',
 	       "... and silently without it");
+	{
+		char many[512] = "";
+		unsigned listed = 0;
+
+		for (int i = 0; i < 12; i++)
+			strcat(many, "bogus = 1\n");
+		strcat(many, "stats = on\n");
+		write_file(tmp("many.conf"), many, strlen(many), 0644);
+		rc = child_options(tmp("many.conf"), NULL, &o, src, err, sizeof(err));
+		for (const char *p = err; (p = strstr(p, "unknown key")); p++)
+			listed++;
+		if (!tap_ok(rc == 0 && o.stats && listed == 8 &&
+			    strstr(err, "many.conf: 4 more bad lines ignored"),
+			    "12 bad lines: 8 listed, then a count; the good line after them applies"))
+			tap_diag("stderr: %s", err);
+	}
 }
 
 /* --- fuzz -------------------------------------------------------------- */
@@ -506,7 +527,7 @@ int main(void)
 		return 1;
 	}
 	chmod(dir, 0755);
-	tap_plan(30);
+	tap_plan(31);
 	test_good();
 	test_env();
 	test_bad();
