@@ -88,6 +88,7 @@ if [ "$1" = --inside ]; then
 	ok $? "hk-probe --for (setuid, as nobody) --json: the [comm suid] section, HAKMEM_BACKEND=$file ignored"
 
 	for how in "666 root" "664 root" "644 nobody"; do
+		# shellcheck disable=SC2086 # mode and owner, two words
 		conf $how <<-EOT
 		backend = $file
 		EOT
@@ -129,7 +130,10 @@ if [ $st -eq 3 ]; then
 	exit 0
 fi
 cat "$scratch/tap"
+# The counts done_testing (tap-lib.sh) reads, from the inside's lines.
+# shellcheck disable=SC2034
 tap_n=$(grep -c '^\(not \)\?ok ' "$scratch/tap")
+# shellcheck disable=SC2034
 tap_failed=$(grep -c '^not ok ' "$scratch/tap")
 ok $st "the checks ran in the namespace (exit $st)"
 done_testing
