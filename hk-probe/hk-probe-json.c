@@ -13,7 +13,7 @@
 
 #define HK_JSON_SCHEMA 1
 
-static void hk_json_string(FILE *out, const char *s)
+void hk_cli_json_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
@@ -49,7 +49,7 @@ static void hk_json_value(FILE *out, const struct hk_item *it)
 		fputc('}', out);
 		break;
 	default:
-		hk_json_string(out, it->str);
+		hk_cli_json_string(out, it->str);
 		break;
 	}
 }
@@ -57,7 +57,7 @@ static void hk_json_value(FILE *out, const struct hk_item *it)
 static void hk_json_opt_string(FILE *out, const char *s)
 {
 	if (s && *s)
-		hk_json_string(out, s);
+		hk_cli_json_string(out, s);
 	else
 		fputs("null", out);
 }

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "hk-probe/hk-probe.h"
+#include "lib/conf-read.h"
 #include "lib/options.h"
 #include "lib/os.h"
 
@@ -27,11 +28,16 @@
 #define HK_CLI_CAPNG 0
 #endif
 
-enum hk_cli_mode { HK_MODE_TEXT, HK_MODE_JSON, HK_MODE_BACKEND, HK_MODE_TIME, HK_MODE_BENCH,
-		   HK_MODE_SELFTEST };
+enum hk_cli_mode {
+	HK_MODE_TEXT, HK_MODE_JSON, HK_MODE_BACKEND, HK_MODE_TIME, HK_MODE_BENCH,
+	HK_MODE_FOR, HK_MODE_CHECK, HK_MODE_SELFTEST,
+};
 
 struct hk_cli {
 	enum hk_cli_mode mode;
+	bool json;
+	const char *prog;		/* --for */
+	const char *conf;		/* --check-config */
 	const char *sysroot;
 	unsigned time_runs;
 	struct hk_bench_opts bench;
@@ -55,10 +61,16 @@ static void hk_cli_usage(FILE *out)
 	      "                       the decision; exit 2 on any failure\n"
 	      "  -s, --sysroot=DIR    probe a captured /proc and /sys tree (and its\n"
 	      "                       recorded trials) instead of this system\n"
+	      "  -f, --for=PATH       the options the library would take in PATH's\n"
+	      "                       processes, and where each comes from\n"
+	      "  -c, --check-config[=FILE]  check a configuration file (default\n"
+	      "                       " HK_CONF_PATH ") before installing it\n"
 	      "  -V, --version        print the version and compiled-in features\n"
 	      "  -h, --help           print this help\n\n"
 	      "Exit status: 0 done, 1 bad usage, 2 failure (output not written,\n"
-	      "benchmark failed).  See hk-probe(1) and hakmem(7).\n", out);
+	      "benchmark failed).  --check-config: 0 valid, 1 bad lines, 2 not\n"
+	      "usable (unreadable, too big, not root's or writable by others).\n"
+	      "See hk-probe(1) and hakmem(7).\n", out);
 }
 
 static void hk_cli_version(void)
@@ -114,15 +126,19 @@ static int hk_cli_parse(int argc, char **argv, struct hk_cli *cli)
 		{ "reps", required_argument, NULL, OPT_REPS },
 		{ "sysroot", required_argument, NULL, 's' },
 		{ "self-test", optional_argument, NULL, OPT_SELFTEST },
+		{ "for", required_argument, NULL, 'f' },
+		{ "check-config", optional_argument, NULL, 'c' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "jbt::Bs:Vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jbt::Bs:f:c::Vh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': cli->mode = HK_MODE_JSON; break;
+		case 'j': cli->json = true; break;
+		case 'f': cli->mode = HK_MODE_FOR; cli->prog = optarg; break;
+		case 'c': cli->mode = HK_MODE_CHECK; cli->conf = optarg; break;
 		case 'b': cli->mode = HK_MODE_BACKEND; break;
 		case 'B': cli->mode = HK_MODE_BENCH; break;
 		case 's': cli->sysroot = optarg; break;
@@ -148,10 +164,15 @@ static int hk_cli_parse(int argc, char **argv, struct hk_cli *cli)
 			return 1;
 		}
 	}
+	/* --check-config FILE, as well as --check-config=FILE. */
+	if (cli->mode == HK_MODE_CHECK && !cli->conf && optind < argc)
+		cli->conf = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "hk-probe: unexpected argument '%s'\n", argv[optind]);
 		return 1;
 	}
+	if (cli->json && cli->mode == HK_MODE_TEXT)
+		cli->mode = HK_MODE_JSON;
 	return 0;
 }
 
@@ -226,6 +247,10 @@ static int hk_cli_run(const struct hk_cli *cli, struct hk_facts *f)
 		return hk_cli_time(cli);
 	if (cli->mode == HK_MODE_SELFTEST)
 		return hk_cli_selftest(cli->selftest_lib);
+	if (cli->mode == HK_MODE_FOR)
+		return hk_cli_conf_for(stdout, cli->prog, cli->json);
+	if (cli->mode == HK_MODE_CHECK)
+		return hk_cli_conf_check(stdout, cli->conf ? cli->conf : hk_conf_path, cli->json);
 	hk_cli_gather(cli, f);
 	switch (cli->mode) {
 	case HK_MODE_BACKEND:

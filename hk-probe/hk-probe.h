@@ -115,6 +115,15 @@ void hk_cli_print_text(FILE *out, const struct hk_report *r);
 void hk_cli_print_json(FILE *out, const struct hk_facts *f,
 		       const struct hk_report *r);
 
+/* A JSON string, escaped (hk-probe-json.c). */
+void hk_cli_json_string(FILE *out, const char *s);
+
+/* hk-probe-conf.c: --for PATH, the options the library would take for
+ * that program, each with its source; --check-config [FILE].  Both
+ * return the exit status (hk-probe(1)). */
+int hk_cli_conf_for(FILE *out, const char *prog, bool json);
+int hk_cli_conf_check(FILE *out, const char *file, bool json);
+
 /* hk-probe-caps.c: drop what hk-probe does not need (root only, before
  * anything is read), then read the capabilities through libcap-ng. */
 void hk_cli_caps_drop(bool sysroot, struct hk_capng_facts *out);

@@ -10,7 +10,8 @@
 HK_OS_SOURCES = \
 	lib/internal.h \
 	lib/msg.h lib/msg.c \
-	lib/options.h lib/options.c \
+	lib/options.h lib/options.c lib/options-conf.c \
+	lib/conf-read.h lib/conf-read.c \
 	lib/once.h lib/lock.h lib/os.h lib/os.c lib/os-impl.h \
 	lib/os-sys.c lib/os-batch.c lib/os-map.c \
 	lib/os-lazy.c lib/os-touch.c lib/os-populate.c \

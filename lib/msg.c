@@ -81,6 +81,7 @@ const char *hk_errno_name(int err)
 		{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
 		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
 		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EHWPOISON, "EHWPOISON" },
+		{ ELOOP, "ELOOP" }, { EISDIR, "EISDIR" }, { EIO, "EIO" },
 	};
 	static char buf[24];
 

@@ -1,13 +1,16 @@
-/* options.c: the HAKMEM_* table, read once through secure_getenv.
+/* options.c: the HAKMEM_* table, read once from /etc/hakmem.conf and
+ * through secure_getenv.
  *
  * secure_getenv returns NULL in AT_SECURE processes (setuid, setgid,
  * file capabilities), so a system-wide install cannot be steered by the
- * environment of an unprivileged caller of a privileged program. */
+ * environment of an unprivileged caller of a privileged program; the
+ * file is root's, and applies there too (lib/conf-read.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
 
 #include "probe/fmt.h"
+#include "lib/conf-read.h"
 #include "lib/msg.h"
 #include "lib/options.h"
 
@@ -49,7 +52,7 @@ _Static_assert(sizeof(hk_option_descs) / sizeof(hk_option_descs[0]) == HK_OPT_CO
 	       "one hk_option_descs row per enum hk_opt_id");
 
 static struct hk_options hk_opts;
-static unsigned hk_opts_env;	/* bit i: option i came from the environment */
+static unsigned char hk_opts_src[HK_OPT_COUNT];	/* enum hk_opt_source */
 static int hk_opts_ready;
 
 /* Parse a decimal in [lo, hi]; -1 if it is not one. */
@@ -68,6 +71,32 @@ static int hk_options_long(const char *s, long lo, long hi, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/* The words a boolean takes besides 0 and 1, as systemd's and git's
+ * configuration files spell them. */
+static int hk_options_word(const char *s, const char *word)
+{
+	/* ASCII only: strcasecmp follows the locale. */
+	for (; *s && *word; s++, word++)
+		if ((*s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s) != *word)
+			return 0;
+	return !*s && !*word;
+}
+
+static int hk_options_bool(const char *s, long *out)
+{
+	static const char *const words[][2] = {
+		{ "no", "yes" }, { "false", "true" }, { "off", "on" },
+	};
+
+	for (unsigned i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		for (int v = 0; v < 2; v++)
+			if (hk_options_word(s, words[i][v])) {
+				*out = v;
+				return 0;
+			}
+	return -1;
 }
 
 /* Store v in the field of row d, typed by its kind. */
@@ -121,6 +150,8 @@ int hk_option_parse(struct hk_options *o, int i, const char *v)
 		if (hk_backend_parse(v, &b) != 0)
 			return -1;
 		n = b;
+	} else if (d->kind == HK_OPTK_BOOL && hk_options_bool(v, &n) == 0) {
+		/* a word */
 	} else if (hk_options_long(v, d->lo, d->hi, &n) != 0) {
 		return -1;
 	}
@@ -148,32 +179,43 @@ void hk_options_defaults(struct hk_options *o)
 		hk_option_store(o, &hk_option_descs[i], hk_option_descs[i].def);
 }
 
+/* The environment's bad values, always said (a line 0 is not a file's). */
+static void hk_options_warn(void *ctx, unsigned line, const char *why)
+{
+	(void)ctx;
+	(void)line;
+	hk_msg("%s", why);
+}
+
+static const char *hk_options_getenv(const char *name)
+{
+	return secure_getenv(name);
+}
+
 const struct hk_options *hk_options(void)
 {
+	static const struct hk_conf_report rep = { hk_options_warn, NULL };
+	unsigned char src[HK_OPT_COUNT] = { 0 };
+	struct hk_conf_file file;
 	struct hk_options o;
-	unsigned env = 0;
 
 	if (__atomic_load_n(&hk_opts_ready, __ATOMIC_ACQUIRE))
 		return &hk_opts;
 	/* Built aside and copied whole: two threads racing here store the
 	 * same bytes, and neither lets a reader see a half-parsed table (a
 	 * reader only looks after the ready flag).  The only cost of the
-	 * race is a duplicated warning. */
+	 * race is a duplicated warning and the file read twice; the first
+	 * call runs at load (hk_os_init) or in the first malloc, which
+	 * comes first. */
 	hk_options_defaults(&o);
 	o.secure = getauxval(AT_SECURE) != 0;
-	for (int i = 0; i < HK_OPT_COUNT; i++) {
-		const char *v = secure_getenv(hk_option_descs[i].name);
-
-		if (!v)
-			continue;
-		if (hk_option_parse(&o, i, v) == 0)
-			env |= 1u << i;
-		else
-			hk_msg("ignoring %s=%s: expected %s", hk_option_descs[i].name, v,
-			       hk_option_descs[i].values);
-	}
+	hk_conf_load(&o, src, &file);
+	hk_options_env(&o, src, hk_options_getenv, &rep);
+	/* hk_verbose would come back here: the flag is o's. */
+	if (o.verbose)
+		hk_conf_note(&file);
 	hk_opts = o;
-	hk_opts_env = env;
+	memcpy(hk_opts_src, src, sizeof(src));
 	__atomic_store_n(&hk_opts_ready, 1, __ATOMIC_RELEASE);
 	return &hk_opts;
 }
@@ -181,10 +223,23 @@ const struct hk_options *hk_options(void)
 int hk_option_value(int i, char *buf, unsigned size)
 {
 	hk_option_format(hk_options(), i, buf, size);
-	return (hk_opts_env >> i) & 1 ? HK_OPT_SRC_ENV : HK_OPT_SRC_DEFAULT;
+	return hk_opts_src[i];
 }
 
 const char *hk_option_source_name(int src)
 {
-	return src == HK_OPT_SRC_ENV ? "environment" : "default";
+	static const char *const names[] = {
+		[HK_OPT_SRC_DEFAULT] = "default",
+		[HK_OPT_SRC_GLOBAL] = "global section",
+		[HK_OPT_SRC_COMM] = "comm section",
+		[HK_OPT_SRC_PROGRAM] = "program section",
+		[HK_OPT_SRC_ENV] = "environment",
+	};
+
+	return src >= 0 && src <= HK_OPT_SRC_ENV ? names[src] : "?";
 }
+
+/* The file's scopes map onto the sources in order (options-conf.c). */
+_Static_assert(HK_OPT_SRC_GLOBAL + HK_CONF_COMM == HK_OPT_SRC_COMM &&
+	       HK_OPT_SRC_GLOBAL + HK_CONF_PROGRAM == HK_OPT_SRC_PROGRAM &&
+	       HK_OPT_SRC_PROGRAM < HK_OPT_SRC_ENV, "sources follow the file's scopes");

@@ -5,10 +5,13 @@
  * where it lands in struct hk_options.  Parsing, printing and the
  * defaults all loop over the rows, so a new option is one enum entry and
  * one row (a static assertion in options.c keeps the two the same
- * length).  The environment is read once, through secure_getenv (ignored
- * in setuid and file-capability programs); an unknown value gives one
- * warning and keeps the default.  The table is documented in README.md
- * and hakmem(7); hk-probe prints the values in force and their source.
+ * length).  Values come, once, from /etc/hakmem.conf (lib/conf-read.c,
+ * lib/options-conf.c: its global section, then the section for this
+ * program) and from the environment, read through secure_getenv (ignored
+ * in setuid and file-capability programs, where the file, root's, still
+ * applies); an unknown value gives one warning and keeps what was there.
+ * The table is documented in README.md and hakmem(7); hk-probe prints
+ * the values in force and their source.
  */
 #ifndef HK_OPTIONS_H
 #define HK_OPTIONS_H
@@ -28,7 +31,8 @@ struct hk_options {
 	bool secure;			/* AT_SECURE: every HAKMEM_ variable ignored */
 };
 
-/* The options in force; read from the environment on the first call. */
+/* The options in force; read from the file and the environment on the
+ * first call. */
 const struct hk_options *hk_options(void);
 
 enum hk_opt_id {
@@ -43,18 +47,24 @@ enum hk_opt_id {
 
 /* What a row's value is, and so which field type it writes. */
 enum hk_opt_kind {
-	HK_OPTK_BOOL,			/* bool field, "0" or "1" */
+	HK_OPTK_BOOL,			/* bool field, "0" or "1" (also yes/no,
+					 * true/false, on/off) */
 	HK_OPTK_LONG,			/* long field, decimal in [lo, hi] */
 	HK_OPTK_PREFAULT,		/* enum hk_prefault, decimal in [lo, hi];
 					 * the default prints as "unset" */
 	HK_OPTK_BACKEND,		/* enum hk_backend_id, by name */
 };
 
-/* Where the value in force came from; a config file will add a level
- * between the two. */
+/* Where the value in force came from, in increasing precedence: a
+ * source overrides those before it.  The file's three follow enum
+ * hk_conf_scope (probe/conf.h): a [program PATH] section is more exact
+ * than a [comm NAME] one. */
 enum hk_opt_source {
 	HK_OPT_SRC_DEFAULT = 0,
-	HK_OPT_SRC_ENV = 1,
+	HK_OPT_SRC_GLOBAL,		/* the file, before any section */
+	HK_OPT_SRC_COMM,		/* the file, [comm NAME] */
+	HK_OPT_SRC_PROGRAM,		/* the file, [program PATH] */
+	HK_OPT_SRC_ENV,
 };
 
 struct hk_option_desc {
@@ -80,7 +90,30 @@ void hk_options_defaults(struct hk_options *o);
 /* The value of option i in force as text, and where it came from
  * (enum hk_opt_source). */
 int hk_option_value(int i, char *buf, unsigned size);
-/* "default", "environment": how hk-probe names a source. */
+/* "default", "global section", "comm section", "program section",
+ * "environment": how hk-probe names a source. */
 const char *hk_option_source_name(int src);
+
+/* Where a bad line, or a bad environment value (line 0), is reported. */
+struct hk_conf_report {
+	void (*bad)(void *ctx, unsigned line, const char *why);
+	void *ctx;
+};
+struct hk_conf_ident;
+/* The option whose key (its name without HAKMEM_, any case) is the len
+ * bytes at key, or -1. */
+int hk_option_find_key(const char *key, size_t len);
+/* Apply the file's len bytes at buf to *o for the program id: each
+ * option's value and src[option] (enum hk_opt_source) change where the
+ * line's section is at least as strong as src[option].  Bad lines go to
+ * rep, and do not change *o.  Pure (lib/options-conf.c). */
+void hk_options_conf(struct hk_options *o, unsigned char *src, const char *buf,
+		     size_t len, const struct hk_conf_ident *id,
+		     const struct hk_conf_report *rep);
+/* Apply the environment, through lookup (secure_getenv in the library),
+ * over everything else. */
+void hk_options_env(struct hk_options *o, unsigned char *src,
+		    const char *(*lookup)(const char *name),
+		    const struct hk_conf_report *rep);
 
 #endif /* HK_OPTIONS_H */

@@ -10,4 +10,5 @@ HK_PROBE_SOURCES = \
 	probe/uname.c probe/limits.c probe/privs.c probe/thp.c \
 	probe/hugetlb.c probe/madv.c \
 	probe/select.h probe/select.c \
-	probe/chunk.h probe/chunk.c
+	probe/chunk.h probe/chunk.c \
+	probe/conf.h probe/conf.c

@@ -211,7 +211,7 @@ soak: lib/libhakmem.la test/soak/soak
 # `make update-expected` rewrites them.
 # ----------------------------------------------------------------------
 HK_PROBE_TEST_SH = test/probe/cli.sh test/probe/report.sh \
-	test/probe/sysroot.sh test/probe/bench.sh
+	test/probe/sysroot.sh test/probe/bench.sh test/probe/check-config.sh
 TESTS += $(HK_PROBE_TEST_SH)
 EXTRA_DIST += $(HK_PROBE_TEST_SH) test/probe/lib.sh \
 	test/probe/update-expected.sh test/expected test/fixtures \
@@ -247,7 +247,8 @@ EXTRA_DIST += test/dropin/tap-lib.sh \
 
 # ----------------------------------------------------------------------
 # System-wide.  Root only (skipped, saying why, otherwise): HAKMEM_
-# variables ignored in a setuid program, a battery of real programs
+# variables ignored in a setuid program, /etc/hakmem.conf obeyed (also
+# by a setuid program) unless untrusted, a battery of real programs
 # with the library in /etc/ld.so.preload of a private mount namespace
 # (the real file is never touched), and a program that fits in a
 # cgroup memory limit under glibc fitting under hakmem.
@@ -256,9 +257,9 @@ check_PROGRAMS += test/system/secure-prog
 test_system_secure_prog_LDADD = lib/libhakmem.la
 test_system_secure_prog_LDFLAGS = -no-install
 TESTS += test/system/setuid.sh test/system/ld-so-preload.sh \
-	test/system/cgroup-limit.sh
+	test/system/cgroup-limit.sh test/system/conf-file.sh
 EXTRA_DIST += test/system/setuid.sh test/system/ld-so-preload.sh \
-	test/system/battery.sh test/system/cgroup-limit.sh
+	test/system/battery.sh test/system/cgroup-limit.sh test/system/conf-file.sh
 # hakmem install --system / status / remove --system and hk-probe
 # --self-test, on /etc/ld.so.preload in a private mount namespace.
 TESTS += test/system/install.sh
@@ -279,7 +280,7 @@ noinst_LTLIBRARIES += lib/libhkalloc-san.la
 lib_libhkalloc_san_la_SOURCES = $(HK_PROBE_SOURCES) $(HK_OS_SOURCES) $(HK_ALLOC_SOURCES)
 lib_libhkalloc_san_la_CFLAGS = $(AM_CFLAGS) $(HK_SAN_CFLAGS)
 HK_SAN_TESTS = test/san/test-probe test/san/test-select \
-	test/san/test-sizeclass test/san/test-slab
+	test/san/test-sizeclass test/san/test-slab test/san/test-conf
 check_PROGRAMS += $(HK_SAN_TESTS)
 TESTS += $(HK_SAN_TESTS)
 HK_SAN_LIBS = lib/libhkalloc-san.la -lpthread
@@ -299,6 +300,10 @@ test_san_test_slab_SOURCES = test/unit/test-slab.c
 test_san_test_slab_CFLAGS = $(AM_CFLAGS) $(HK_SAN_CFLAGS)
 test_san_test_slab_LDFLAGS = $(HK_SAN_CFLAGS)
 test_san_test_slab_LDADD = $(HK_SAN_LIBS)
+test_san_test_conf_SOURCES = test/unit/test-conf.c
+test_san_test_conf_CFLAGS = $(AM_CFLAGS) $(HK_SAN_CFLAGS)
+test_san_test_conf_LDFLAGS = $(HK_SAN_CFLAGS)
+test_san_test_conf_LDADD = $(HK_SAN_LIBS)
 endif
 TESTS += test/tools/valgrind.sh test/fuzz/fuzz.sh
 EXTRA_DIST += test/tools/valgrind.sh test/tools/syscall-audit.sh \

@@ -33,8 +33,9 @@ tap_skip() {
 # output test/expected/<machine>.out holds; update-expected.sh rewrites
 # them with the same command.
 hk_fixtures() {
+	# A machine's tree has a proc/ (test/fixtures/conf holds files).
 	for d in "$hk_srcdir"/test/fixtures/*/; do
-		[ -d "$d" ] && basename "$d"
+		[ -d "$d/proc" ] && basename "$d"
 	done
 }
 hk_sysroot_report() {

@@ -16,7 +16,7 @@ HK_CORE_TESTS = \
 	test/unit/test-sysfile test/unit/test-uname test/unit/test-limits \
 	test/unit/test-privs test/unit/test-thp test/unit/test-hugetlb \
 	test/unit/test-madv test/unit/test-probe test/unit/test-select \
-	test/unit/test-chunk test/unit/test-options \
+	test/unit/test-chunk test/unit/test-options test/unit/test-conf \
 	test/unit/test-probe-hidden test/unit/test-fmt test/unit/test-kconst \
 	test/unit/test-os-backends test/unit/test-os-batch \
 	test/unit/test-os-early test/unit/test-os-hugetlb \
@@ -37,6 +37,7 @@ test_unit_test_probe_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_select_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_chunk_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_options_LDADD = $(HK_TEST_CORE_LIBS)
+test_unit_test_conf_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_probe_hidden_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_fmt_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_kconst_LDADD = $(HK_TEST_CORE_LIBS)

@@ -5,10 +5,13 @@
  * itself, and rejects what is not its value without touching the field.
  * Then the environment: a value set there is in force and says so, a bad
  * one keeps the default.  The old parser took any option it did not name
- * as the purge delay; here an id past the table is refused. */
+ * as the purge delay; here an id past the table is refused.  Booleans
+ * take yes/no, true/false and on/off in any case besides 1 and 0, in the
+ * environment as in /etc/hakmem.conf. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/conf-read.h"
 #include "lib/options.h"
 #include "test/tap.h"
 
@@ -50,6 +53,15 @@ static int row_roundtrips(int i)
 	return 1;
 }
 
+/* A row's value as a number, through its printed form. */
+static long value_of(const struct hk_options *o, int i)
+{
+	char buf[64];
+
+	hk_option_format(o, i, buf, sizeof(buf));
+	return atol(buf);
+}
+
 static int row_rejects(int i)
 {
 	static const char *bad[] = { "", "x", "-1", "1x", " 1", "99999999999999999999999",
@@ -81,7 +93,7 @@ int main(void)
 	char buf[64];
 	int ok;
 
-	tap_plan(11 + 3 * HK_OPT_COUNT);
+	tap_plan(13 + 3 * HK_OPT_COUNT);
 	tap_ok(hk_option_count == HK_OPT_COUNT, "one row per option id (%d)", hk_option_count);
 	for (int i = 0; i < HK_OPT_COUNT; i++) {
 		const struct hk_option_desc *d = &hk_option_descs[i];
@@ -123,13 +135,43 @@ int main(void)
 	       hk_option_parse(&o, -1, "100") != 0 && same(&o, &ref),
 	       "an id outside the table is refused");
 
-	/* The environment, read on the first hk_options(). */
+	/* Boolean words, for every boolean row. */
+	ok = 1;
+	for (int i = 0; i < HK_OPT_COUNT; i++) {
+		static const char *const on[] = { "yes", "true", "on", "YES", "True", "oN" };
+		static const char *const off[] = { "no", "false", "off", "NO", "False", "OFF" };
+		static const char *const not[] = { "y", "n", "ye", "yess", "onn", "of", "maybe",
+						   " yes", "yes ", "tru" };
+
+		if (hk_option_descs[i].kind != HK_OPTK_BOOL)
+			continue;
+		for (unsigned k = 0; k < sizeof(on) / sizeof(on[0]); k++) {
+			hk_options_defaults(&o);
+			ok = ok && hk_option_parse(&o, i, off[k]) == 0 && value_of(&o, i) == 0 &&
+				hk_option_parse(&o, i, on[k]) == 0 && value_of(&o, i) == 1;
+		}
+		for (unsigned k = 0; k < sizeof(not) / sizeof(not[0]); k++) {
+			hk_options_defaults(&o);
+			ref = o;
+			ok = ok && hk_option_parse(&o, i, not[k]) != 0 && same(&o, &ref);
+		}
+	}
+	tap_ok(ok, "booleans take yes/no, true/false, on/off in any case, nothing close to them");
+	ok = hk_option_parse(&o, HK_OPT_PURGE_DELAY, "yes") != 0 &&
+		hk_option_parse(&o, HK_OPT_PREFAULT, "on") != 0 &&
+		hk_option_parse(&o, HK_OPT_BACKEND, "no") != 0;
+	tap_ok(ok, "words are only for booleans");
+
+	/* The environment, read on the first hk_options(); no file. */
+	hk_conf_path = "/nonexistent/hakmem.conf";
+	setenv("HAKMEM_VERBOSE", "off", 1);
 	setenv("HAKMEM_PURGE_DELAY_MS", "250", 1);
 	setenv("HAKMEM_BACKEND", "bogus", 1);
 	setenv("HAKMEM_STATS", "1", 1);
 	unsetenv("HAKMEM_DENSE");
 	const struct hk_options *env = hk_options();
-	tap_ok(env->purge_delay_ms == 250 && env->stats && env->backend == HK_BACKEND_AUTO,
+	tap_ok(env->purge_delay_ms == 250 && env->stats && env->backend == HK_BACKEND_AUTO &&
+	       !env->verbose,
 	       "environment values in force, a bad one keeps the default");
 	ok = hk_option_value(HK_OPT_PURGE_DELAY, buf, sizeof(buf)) == HK_OPT_SRC_ENV &&
 		!strcmp(buf, "250");
