@@ -177,7 +177,8 @@ void hk_stats_print(bool usage)
 
 __attribute__((destructor)) static void hk_stats_at_exit(void)
 {
-	if (hk_init_state == 2 && hk_options()->stats)
+	/* Nothing of ours to report where glibc's malloc served. */
+	if (hk_init_state == 2 && hk_options()->stats && !hk_glibc_now())
 		hk_stats_print(true);
 }
 
