@@ -148,15 +148,32 @@ static struct mallinfo2 hk_glibc_mallinfo2(void)
 	};
 }
 
-#define HK_GLIBC_GET(t, g, field, name) \
-	(*(void **)&(g)->field = hk_glibc_lookup(t, name))
+/* Every field of struct hk_glibc, by glibc's name; the optional ones
+ * have a stand-in above. */
+#define HK_GLIBC_FN(f, opt) { #f, offsetof(struct hk_glibc, f), opt }
+static const struct {
+	const char *name;
+	size_t offset;
+	bool optional;
+} hk_glibc_fns[] = {
+	HK_GLIBC_FN(malloc, false), HK_GLIBC_FN(free, false),
+	HK_GLIBC_FN(calloc, false), HK_GLIBC_FN(realloc, false),
+	HK_GLIBC_FN(memalign, false), HK_GLIBC_FN(posix_memalign, false),
+	HK_GLIBC_FN(aligned_alloc, true), HK_GLIBC_FN(valloc, false),
+	HK_GLIBC_FN(pvalloc, false), HK_GLIBC_FN(malloc_usable_size, false),
+	HK_GLIBC_FN(malloc_trim, false), HK_GLIBC_FN(malloc_stats, false),
+	HK_GLIBC_FN(mallinfo, false), HK_GLIBC_FN(mallinfo2, true),
+	HK_GLIBC_FN(malloc_info, false), HK_GLIBC_FN(mallopt, false),
+};
+_Static_assert(sizeof(hk_glibc_fns) / sizeof(hk_glibc_fns[0]) ==
+	       sizeof(struct hk_glibc) / sizeof(void (*)(void)),
+	       "one hk_glibc_fns row per field of struct hk_glibc");
 
 bool hk_glibc_start(void)
 {
 	struct hk_glibc_obj o = { .want = (uintptr_t)&gnu_get_libc_version };
 	struct hk_glibc_syms t = { 0 };
 	struct hk_glibc g = { 0 };
-	bool all = true;
 
 	if (hk_glibc_now())
 		return true;
@@ -184,25 +201,16 @@ bool hk_glibc_start(void)
 	}
 	if (!t.sym || !t.str || (!t.gnu_hash && !t.hash))
 		return false;
-	all &= HK_GLIBC_GET(&t, &g, malloc, "malloc") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, free, "free") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, calloc, "calloc") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, realloc, "realloc") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, memalign, "memalign") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, posix_memalign, "posix_memalign") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, valloc, "valloc") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, pvalloc, "pvalloc") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, malloc_usable_size, "malloc_usable_size") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, malloc_trim, "malloc_trim") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, malloc_stats, "malloc_stats") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, mallinfo, "mallinfo") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, malloc_info, "malloc_info") != NULL;
-	all &= HK_GLIBC_GET(&t, &g, mallopt, "mallopt") != NULL;
-	if (!all)
-		return false;
-	if (!HK_GLIBC_GET(&t, &g, aligned_alloc, "aligned_alloc"))
+	for (size_t i = 0; i < sizeof(hk_glibc_fns) / sizeof(hk_glibc_fns[0]); i++) {
+		void *fn = hk_glibc_lookup(&t, hk_glibc_fns[i].name);
+
+		if (!fn && !hk_glibc_fns[i].optional)
+			return false;
+		memcpy((char *)&g + hk_glibc_fns[i].offset, &fn, sizeof(fn));
+	}
+	if (!g.aligned_alloc)
 		g.aligned_alloc = hk_glibc_aligned_alloc;
-	if (!HK_GLIBC_GET(&t, &g, mallinfo2, "mallinfo2"))
+	if (!g.mallinfo2)
 		g.mallinfo2 = hk_glibc_mallinfo2;
 	/* Two threads here (init run again, once.h) store the same table. */
 	hk_glibc_table = g;
