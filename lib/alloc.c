@@ -8,6 +8,7 @@
 
 #include "lib/fastpath.h"
 #include "include/hakmem.h"
+#include "lib/glibc.h"
 #include "lib/msg.h"
 #include "lib/os.h"
 
@@ -83,6 +84,8 @@ HK_EXPORT size_t hk_malloc_usable_size(void *p)
 			hk_bad_free("malloc_usable_size", p);
 		return s->block;
 	}
+	if (!(seg & HK_SEG_LARGE) && hk_glibc_now())
+		return hk_glibc_now()->malloc_usable_size(p);
 	return hk_large_usable(hk_large_of(p, seg, "malloc_usable_size"), p);
 }
 
@@ -131,6 +134,8 @@ static __attribute__((noinline)) void *hk_realloc_general(void *p, size_t size)
 			hk_bad_free("realloc", p);
 		return hk_realloc_small(p, s->block, size);
 	}
+	if (!(seg & HK_SEG_LARGE) && hk_glibc_now())
+		return hk_glibc_now()->realloc(p, size);
 	l = hk_large_of(p, seg, "realloc");
 	if (size > HK_SMALL_MAX) {
 		q = hk_large_realloc(l, p, size);
@@ -198,9 +203,12 @@ static bool hk_pow2(size_t x)
 
 HK_EXPORT int hk_posix_memalign(void **out, size_t align, size_t size)
 {
+	const struct hk_glibc *g = hk_glibc();
 	int saved = errno;
 	void *p;
 
+	if (g)
+		return g->posix_memalign(out, align, size);
 	if (!hk_pow2(align) || align % sizeof(void *))
 		return EINVAL;
 	p = hk_aligned(align, size);
@@ -213,6 +221,10 @@ HK_EXPORT int hk_posix_memalign(void **out, size_t align, size_t size)
 
 HK_EXPORT void *hk_aligned_alloc(size_t align, size_t size)
 {
+	const struct hk_glibc *g = hk_glibc();
+
+	if (g)
+		return g->aligned_alloc(align, size);
 	if (!hk_pow2(align)) {
 		errno = EINVAL;
 		return NULL;
@@ -223,6 +235,10 @@ HK_EXPORT void *hk_aligned_alloc(size_t align, size_t size)
 /* glibc's memalign takes any alignment, rounding it up to a power of two. */
 HK_EXPORT void *hk_memalign(size_t align, size_t size)
 {
+	const struct hk_glibc *g = hk_glibc();
+
+	if (g)
+		return g->memalign(align, size);
 	if (align > (size_t)PTRDIFF_MAX / 2 + 1) {
 		errno = EINVAL;
 		return NULL;
@@ -234,12 +250,21 @@ HK_EXPORT void *hk_memalign(size_t align, size_t size)
 
 HK_EXPORT void *hk_valloc(size_t size)
 {
+	const struct hk_glibc *g = hk_glibc();
+
+	if (g)
+		return g->valloc(size);
 	return hk_aligned(hk_os_caps()->page_size, size);
 }
 
 HK_EXPORT void *hk_pvalloc(size_t size)
 {
-	size_t page = hk_os_caps()->page_size;
+	const struct hk_glibc *g = hk_glibc();
+	size_t page;
+
+	if (g)
+		return g->pvalloc(size);
+	page = hk_os_caps()->page_size;
 
 	if (size > (size_t)PTRDIFF_MAX) {
 		errno = ENOMEM;
@@ -251,10 +276,12 @@ HK_EXPORT void *hk_pvalloc(size_t size)
 
 HK_EXPORT int hk_malloc_trim(size_t pad)
 {
+	const struct hk_glibc *g = hk_glibc();
 	int saved = errno;
 	size_t n;
 
-	(void)pad;
+	if (g)
+		return g->malloc_trim(pad);
 	if (hk_init_state != 2)
 		return 0;
 	n = hk_heap_trim_all();
@@ -271,6 +298,10 @@ HK_EXPORT void hk_cfree(void *p)
  * meaning here: every parameter is accepted and changes nothing. */
 HK_EXPORT int hk_mallopt(int param, int value)
 {
+	const struct hk_glibc *g = hk_glibc();
+
+	if (g)
+		return g->mallopt(param, value);
 	(void)param;
 	(void)value;
 	return 1;
@@ -278,6 +309,9 @@ HK_EXPORT int hk_mallopt(int param, int value)
 
 HK_EXPORT void hk_malloc_stats(void)
 {
-	hk_init();
+	const struct hk_glibc *g = hk_glibc();
+
+	if (g)
+		return g->malloc_stats();
 	hk_stats_print(false);
 }

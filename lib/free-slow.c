@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lib/fastpath.h"
+#include "lib/glibc.h"
 #include "lib/msg.h"
 
 void hk_bad_free(const char *fn, void *p)
@@ -54,6 +55,12 @@ void hk_free_general(void *p, const char *fn)
 		}
 		return;
 	}
-	if (p)
-		hk_large_free(hk_large_of(p, seg, fn), p);
+	if (!p)
+		return;
+	/* No block of ours (no segment) while glibc serves: its own. */
+	if (HK_UNLIKELY(!(seg & HK_SEG_LARGE)) && hk_glibc_now()) {
+		hk_glibc_now()->free(p);
+		return;
+	}
+	hk_large_free(hk_large_of(p, seg, fn), p);
 }

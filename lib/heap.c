@@ -20,6 +20,7 @@
 #include <pthread.h>
 
 #include "lib/fastpath.h"
+#include "lib/glibc.h"
 #include "lib/heap-impl.h"
 #include "lib/internal.h"
 #include "lib/lock.h"
@@ -795,6 +796,12 @@ void *hk_heap_malloc_slow(size_t size)
 	if (size > HK_SMALL_MAX)
 		return hk_large_alloc(size, 0, false);
 	if (HK_UNLIKELY(h == &hk_heap_empty)) {
+		/* Every thread's first small block: hakmem's or glibc's is
+		 * decided before it (glibc.h). */
+		const struct hk_glibc *g = hk_glibc();
+
+		if (HK_UNLIKELY(g != NULL))
+			return g->malloc(size);
 		if (HK_UNLIKELY(hk_heap_late_now()))
 			return hk_heap_late_malloc(size);
 		h = hk_heap_new();

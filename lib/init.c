@@ -18,8 +18,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "lib/glibc.h"
 #include "lib/internal.h"
 #include "lib/lock.h"
+#include "lib/msg.h"
 #include "lib/once.h"
 #include "lib/options.h"
 #include "lib/os.h"
@@ -132,6 +134,17 @@ static void hk_init_once(void)
 	 * start it at their first chunk past the lazy ones.
 	 * HAKMEM_VERBOSE asks to see the decision, so it starts now. */
 	o = hk_options();
+	/* Off for this process: decided here, before any block exists
+	 * (glibc.h); nothing else of hakmem starts. */
+	if (!o->enabled) {
+		if (hk_glibc_start()) {
+			hk_verbose("HAKMEM_ENABLED=0: glibc's malloc serves this process");
+			hk_once_done(&hk_init_state);
+			errno = saved;
+			return;
+		}
+		hk_msg("ignoring HAKMEM_ENABLED=0: glibc's malloc not found in libc.so.6");
+	}
 	if (o->verbose)
 		hk_os_init();
 	hk_purge_delay = o->purge_delay_ms > 0 ? (uint64_t)o->purge_delay_ms : 0;

@@ -43,6 +43,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "lib/glibc.h"
 #include "lib/internal.h"
 #include "lib/lock.h"
 #include "lib/os.h"
@@ -314,15 +315,19 @@ static struct hk_large *hk_large_get(size_t len, size_t align, size_t *dirty)
 void *hk_large_alloc(size_t size, size_t align, bool zero)
 {
 	size_t off = hk_large_off(align);
+	const struct hk_glibc *g = hk_glibc();
 	struct hk_large *l;
 	size_t len, dirty;
 
+	/* The first large block, as the first small one (glibc.h); the
+	 * aligned entry points forwarded before they came here. */
+	if (HK_UNLIKELY(g != NULL))
+		return zero ? g->calloc(1, size) : g->malloc(size);
 	if (align >= ((size_t)1 << 46) ||
 	    size > (size_t)PTRDIFF_MAX - off - align - HK_LARGE_PAGE) {
 		errno = ENOMEM;
 		return NULL;
 	}
-	hk_init();
 	len = hk_large_round(size + off);
 	l = hk_large_get(len, align > HK_LARGE_PAGE ? align : HK_LARGE_PAGE, &dirty);
 	if (!l) {

@@ -17,11 +17,13 @@
  * Only libhakmem.so has this file: the unit tests that link the
  * allocator's pieces start the layer when and how they choose.
  */
+#include "lib/glibc.h"
 #include "lib/internal.h"
 #include "lib/os.h"
 
 __attribute__((constructor)) static void hk_load(void)
 {
 	hk_init();
-	hk_os_init();
+	if (!hk_glibc_now())	/* no probe where glibc's malloc serves */
+		hk_os_init();
 }

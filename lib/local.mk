@@ -26,7 +26,8 @@ HK_ALLOC_SOURCES = \
 	lib/heap.c lib/heap-impl.h lib/heap-purge.c lib/heap-abandon.c lib/heap-trim.c \
 	lib/large.c lib/purge.c \
 	lib/alloc.c lib/free-slow.c lib/stats.c lib/init.c \
-	lib/remote.c lib/heap-lend.c lib/heap-late.c
+	lib/remote.c lib/heap-lend.c lib/heap-late.c \
+	lib/glibc.h lib/glibc.c
 HK_OVERRIDE_SOURCES = lib/override.c lib/load.c
 
 noinst_LTLIBRARIES += lib/libhkcore.la lib/libhkalloc.la

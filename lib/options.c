@@ -42,6 +42,11 @@ const struct hk_option_desc hk_option_descs[] = {
 		"0|1",
 		"under auto with lazy pages, promote fresh memory found dense (huge pages or populate)",
 		HK_OPT_FIELD(dense) },
+	/* Decided at init, before any block is handed out (lib/glibc.h). */
+	[HK_OPT_ENABLED] = { "HAKMEM_ENABLED", HK_OPTK_BOOL, 0, 1, 1,
+		"0|1",
+		"0: this process uses glibc's malloc, as if hakmem were not loaded",
+		HK_OPT_FIELD(enabled) },
 };
 const int hk_option_count = HK_OPT_COUNT;
 

@@ -28,6 +28,7 @@ struct hk_options {
 	bool stats;			/* HAKMEM_STATS=1 */
 	long purge_delay_ms;		/* HAKMEM_PURGE_DELAY_MS, default 100 */
 	bool dense;			/* HAKMEM_DENSE, default 0 (probe/chunk.h) */
+	bool enabled;			/* HAKMEM_ENABLED, default 1 (lib/glibc.h) */
 	bool secure;			/* AT_SECURE: every HAKMEM_ variable ignored */
 };
 
@@ -42,6 +43,7 @@ enum hk_opt_id {
 	HK_OPT_STATS,
 	HK_OPT_PURGE_DELAY,
 	HK_OPT_DENSE,
+	HK_OPT_ENABLED,
 	HK_OPT_COUNT
 };
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "include/hakmem.h"
+#include "lib/glibc.h"
 #include "lib/internal.h"
 #include "lib/msg.h"
 #include "lib/options.h"
@@ -176,7 +177,8 @@ void hk_stats_print(bool usage)
 
 __attribute__((destructor)) static void hk_stats_at_exit(void)
 {
-	if (hk_init_state == 2 && hk_options()->stats)
+	/* Nothing of ours to report where glibc's malloc served. */
+	if (hk_init_state == 2 && hk_options()->stats && !hk_glibc_now())
 		hk_stats_print(true);
 }
 
@@ -194,7 +196,11 @@ static void hk_mallinfo_fill(size_t *arena, size_t *inuse, size_t *hblks,
 
 HK_EXPORT struct mallinfo2 hk_mallinfo2(void)
 {
+	const struct hk_glibc *g = hk_glibc();
 	struct mallinfo2 mi = { 0 };
+
+	if (g)
+		return g->mallinfo2();
 
 	hk_mallinfo_fill(&mi.arena, &mi.uordblks, &mi.hblks, &mi.hblkhd);
 	mi.fordblks = mi.arena - mi.uordblks;
@@ -209,8 +215,13 @@ static int hk_int(size_t v)
 
 HK_EXPORT struct mallinfo hk_mallinfo(void)
 {
-	struct mallinfo2 m2 = hk_mallinfo2();
+	const struct hk_glibc *g = hk_glibc();
+	struct mallinfo2 m2;
 	struct mallinfo mi = { 0 };
+
+	if (g)
+		return g->mallinfo();
+	m2 = hk_mallinfo2();
 
 	mi.arena = hk_int(m2.arena);
 	mi.uordblks = hk_int(m2.uordblks);
@@ -225,8 +236,13 @@ HK_EXPORT struct mallinfo hk_mallinfo(void)
  * with no descriptor (fmemopen, open_memstream) gets nothing: EINVAL. */
 HK_EXPORT int hk_malloc_info(int options, FILE *f)
 {
-	struct mallinfo2 m = hk_mallinfo2();
+	const struct hk_glibc *g = hk_glibc();
+	struct mallinfo2 m;
 	int fd;
+
+	if (g)
+		return g->malloc_info(options, f);
+	m = hk_mallinfo2();
 
 	if (options != 0 || !f) {
 		errno = EINVAL;

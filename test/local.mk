@@ -182,6 +182,14 @@ EXTRA_DIST += test/api/test-faults-preload.preload \
 	test/fault/test-sandbox-preload.preload test/fault/sandbox-filters.h \
 	test/fault/madvise.sh
 test_api_test_faults_LDADD = $(HK_TEST_PLAIN_LIBS)
+
+# HAKMEM_ENABLED=0: a preloaded program runs on glibc's malloc
+# (test/api/disabled.sh runs test-disabled both ways, test-api, and a
+# real program); test-disabled is plain, run preloaded only there.
+check_PROGRAMS += test/api/test-disabled
+TESTS += test/api/disabled.sh
+EXTRA_DIST += test/api/disabled.sh
+test_api_test_disabled_LDADD = $(HK_TEST_PLAIN_LIBS)
 test_fault_test_fork_init_hk_SOURCES = test/fault/test-fork-init.c
 test_fault_test_fork_init_hk_CPPFLAGS = $(HK_TEST_LINKED_CPPFLAGS)
 test_fault_test_fork_init_hk_LDADD = $(HK_TEST_LINKED_LIBS)

@@ -140,6 +140,12 @@ static int ta_init(void)
 	ta.is_glibc = strstr(info.dli_fname, "libc.so") != NULL;
 	ta.who = ta.is_hakmem ? "libhakmem.so" : ta.is_glibc ? "glibc" :
 		 info.dli_fname;
+	/* libhakmem.so's entry points with HAKMEM_ENABLED=0 behave as
+	 * glibc's (test/api/disabled.sh): its deviations are TODO there too. */
+	if (ta.is_hakmem && getenv("HK_EXPECT_GLIBC")) {
+		ta.is_glibc = 1;
+		ta.who = "libhakmem.so, forwarding to glibc";
+	}
 	return 1;
 }
 #endif

@@ -5,7 +5,8 @@
 # where one exists, so the real system is never touched.  A battery of
 # real programs runs there and must give the same output as without the
 # preload (what legitimately varies is left out of the output), and a
-# cat under the preload must show libhakmem in its maps.  Root only.
+# cat under the preload must show libhakmem in its maps; HAKMEM_ENABLED=0
+# leaves one program on glibc's malloc (test/api/test-disabled).  Root only.
 . "$top_srcdir/test/dropin/tap-lib.sh"
 if [ "$1" = --inside ]; then
 	scratch=$2
@@ -17,6 +18,11 @@ if [ "$1" = --inside ]; then
 	# cat's own maps: a program started under the preload, not this shell
 	# shellcheck disable=SC2002
 	cat /proc/self/maps | grep -c libhakmem >"$scratch/loaded"
+	# HAKMEM_ENABLED=0 leaves one program on glibc's malloc, and only it.
+	HAKMEM_ENABLED=0 "$top_builddir/test/api/test-disabled" glibc >"$scratch/off.out" 2>&1
+	echo $? >"$scratch/off"
+	"$top_builddir/test/api/test-disabled" hakmem >"$scratch/on.out" 2>&1
+	echo $? >"$scratch/on"
 	. "$top_srcdir/test/system/battery.sh"
 	battery "$scratch/preload"
 	exit 0
@@ -41,6 +47,10 @@ fi
 ok $st "the battery ran in the namespace (exit $st)"
 [ "$(cat "$scratch/loaded")" -gt 0 ]
 ok $? "cat under /etc/ld.so.preload has libhakmem mapped"
+[ "$(cat "$scratch/off")" = 0 ] || grep '^not ok' "$scratch/off.out" | sed 's/^/# /'
+ok "$(cat "$scratch/off")" "HAKMEM_ENABLED=0 under /etc/ld.so.preload: test-disabled finds glibc's malloc"
+[ "$(cat "$scratch/on")" = 0 ] || grep '^not ok' "$scratch/on.out" | sed 's/^/# /'
+ok "$(cat "$scratch/on")" "and the next program, without it, hakmem's"
 for f in "$scratch"/plain/*.out; do
 	name=$(basename "$f" .out)
 	if cmp -s "$f" "$scratch/preload/$name.out"; then

@@ -110,8 +110,9 @@ int main(void)
 
 	hk_options_defaults(&o);
 	tap_ok(o.backend == HK_BACKEND_AUTO && o.prefault == HK_PREFAULT_UNSET &&
-	       !o.verbose && !o.stats && o.purge_delay_ms == 100 && !o.dense && !o.secure,
-	       "defaults: auto, prefault unset, purge 100 ms, the rest off");
+	       !o.verbose && !o.stats && o.purge_delay_ms == 100 && !o.dense && !o.secure &&
+	       o.enabled,
+	       "defaults: auto, prefault unset, purge 100 ms, enabled, the rest off");
 	hk_option_format(&o, HK_OPT_PREFAULT, buf, sizeof(buf));
 	tap_ok(!strcmp(buf, "unset"), "prefault's default prints as unset (%s)", buf);
 
