@@ -81,6 +81,8 @@ const char *hk_errno_name(int err)
 		{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
 		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
 		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EHWPOISON, "EHWPOISON" },
+		{ ELOOP, "ELOOP" }, { EISDIR, "EISDIR" }, { ENOTDIR, "ENOTDIR" },
+		{ EROFS, "EROFS" },
 	};
 	static char buf[24];
 
