@@ -9,6 +9,7 @@
  * Built in a stack buffer and written with write(2) in a few large
  * pieces: no stdio, no malloc, as anywhere in the library. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -119,38 +120,62 @@ static void hk_json_close(struct hk_json *j, const char *close)
 	j->first = false;
 }
 
+/* A counter of a struct, by name, for the objects copied whole from one. */
+struct hk_json_field {
+	const char *key;
+	size_t off;		/* of a uint64_t */
+};
+#define HK_JF(type, key, field) { key, offsetof(type, field) }
+
+static const struct hk_json_field hk_json_os_fields[] = {
+	HK_JF(struct hk_os_counters, "regions", regions),
+	HK_JF(struct hk_os_counters, "bytes", bytes),
+	HK_JF(struct hk_os_counters, "released_bytes", released),
+	HK_JF(struct hk_os_counters, "purges", purges),
+	HK_JF(struct hk_os_counters, "purged_bytes", purged),
+	HK_JF(struct hk_os_counters, "failures", failures),
+	HK_JF(struct hk_os_counters, "demotions", demotions),
+	HK_JF(struct hk_os_counters, "fallbacks", fallbacks),
+	{ NULL, 0 }
+};
+/* The hugetlb backend's: the only one whose memory moves at fork. */
+static const struct hk_json_field hk_json_fork_fields[] = {
+	HK_JF(struct hk_os_counters, "hugetlb_moved_bytes", fork_moved),
+	HK_JF(struct hk_os_counters, "hugetlb_shared_bytes", fork_left),
+	HK_JF(struct hk_os_counters, "waits", fork_waits),
+	{ NULL, 0 }
+};
+static const struct hk_json_field hk_json_dense_fields[] = {
+	HK_JF(struct hk_dense_counters, "probes", probes),
+	HK_JF(struct hk_dense_counters, "sampled", sampled),
+	HK_JF(struct hk_dense_counters, "dense", dense),
+	HK_JF(struct hk_dense_counters, "promoted_thp", thp),
+	HK_JF(struct hk_dense_counters, "promoted_populate", populate),
+	HK_JF(struct hk_dense_counters, "thp_trials_slow", trials_slow),
+	HK_JF(struct hk_dense_counters, "failures", failures),
+	{ NULL, 0 }
+};
+
+static void hk_json_fields(struct hk_json *j, const char *key, const void *base,
+			   const struct hk_json_field *f)
+{
+	hk_json_open(j, key, "{");
+	for (; f->key; f++)
+		hk_json_u64(j, f->key, *(const uint64_t *)((const char *)base + f->off));
+	hk_json_close(j, "}");
+}
+
 static void hk_json_os(struct hk_json *j)
 {
 	struct hk_dense_counters d;
 	struct hk_os_counters c;
 
 	hk_os_counters(hk_os_current()->id, &c);
-	hk_json_open(j, "os", "{");
-	hk_json_u64(j, "regions", c.regions);
-	hk_json_u64(j, "bytes", c.bytes);
-	hk_json_u64(j, "released_bytes", c.released);
-	hk_json_u64(j, "purges", c.purges);
-	hk_json_u64(j, "purged_bytes", c.purged);
-	hk_json_u64(j, "failures", c.failures);
-	hk_json_u64(j, "demotions", c.demotions);
-	hk_json_u64(j, "fallbacks", c.fallbacks);
-	hk_json_close(j, "}");
+	hk_json_fields(j, "os", &c, hk_json_os_fields);
 	hk_os_counters(HK_BACKEND_HUGETLB, &c);
-	hk_json_open(j, "fork", "{");
-	hk_json_u64(j, "hugetlb_moved_bytes", c.fork_moved);
-	hk_json_u64(j, "hugetlb_shared_bytes", c.fork_left);
-	hk_json_u64(j, "waits", c.fork_waits);
-	hk_json_close(j, "}");
+	hk_json_fields(j, "fork", &c, hk_json_fork_fields);
 	hk_dense_counters(&d);
-	hk_json_open(j, "dense", "{");
-	hk_json_u64(j, "probes", d.probes);
-	hk_json_u64(j, "sampled", d.sampled);
-	hk_json_u64(j, "dense", d.dense);
-	hk_json_u64(j, "promoted_thp", d.thp);
-	hk_json_u64(j, "promoted_populate", d.populate);
-	hk_json_u64(j, "thp_trials_slow", d.trials_slow);
-	hk_json_u64(j, "failures", d.failures);
-	hk_json_close(j, "}");
+	hk_json_fields(j, "dense", &d, hk_json_dense_fields);
 }
 
 void hk_stats_json(int fd, bool usage)
