@@ -369,11 +369,14 @@ static void hk_facts_caps(const struct hk_facts *f, struct hk_report *r)
 	}
 }
 
+/* A path option prints whole in an item's value. */
+_Static_assert(HK_OPT_PATH_MAX <= HK_REASON_MAX, "HAKMEM_STATS_FILE fits hk_item.str");
+
 static void hk_facts_options(struct hk_report *r)
 {
 	const struct hk_options *o = hk_options();
 	struct hk_item *it;
-	char buf[64];
+	char buf[HK_OPT_PATH_MAX];
 
 	for (int i = 0; i < hk_option_count; i++) {
 		int src = hk_option_value(i, buf, sizeof(buf));

@@ -619,7 +619,8 @@ HK_INLINE void hk_stat_add(enum hk_stat i, int64_t v)
  * exit under HAKMEM_STATS=1 does; malloc_stats() does not, since glibc's
  * makes no such call and a seccomp filter may kill on it. */
 void hk_stats_print(bool usage);
-/* Keep a descriptor for the report at exit (HAKMEM_STATS=1). */
+/* Keep a descriptor for the report at exit when it goes to stderr
+ * (HAKMEM_STATS=1 or json, no HAKMEM_STATS_FILE; stats-exit.c). */
 void hk_stats_init(void);
 
 /* ------------------------------------------------------------------ */

@@ -18,14 +18,16 @@ HK_OS_SOURCES = \
 	lib/os-mappopulate.c lib/os-thp.c lib/os-hugetlb.c \
 	lib/os-hugefork.c \
 	lib/version.c \
-	lib/os-dense.h lib/os-dense.c
+	lib/os-dense.h lib/os-dense.c \
+	lib/stats-path.h lib/stats-path.c
 HK_ALLOC_SOURCES = \
 	lib/internal.h lib/fastpath.h \
 	lib/sizeclass.h lib/sizeclass.c \
 	lib/slab.c lib/superslab.c lib/segmap.c lib/meta.c \
 	lib/heap.c lib/heap-impl.h lib/heap-purge.c lib/heap-abandon.c lib/heap-trim.c \
 	lib/large.c lib/purge.c \
-	lib/alloc.c lib/free-slow.c lib/stats.c lib/init.c \
+	lib/alloc.c lib/free-slow.c lib/init.c \
+	lib/stats.c lib/stats-impl.h lib/stats-json.c lib/stats-exit.c \
 	lib/remote.c lib/heap-lend.c lib/heap-late.c \
 	lib/glibc.h lib/glibc.c
 HK_OVERRIDE_SOURCES = lib/override.c lib/load.c

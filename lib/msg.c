@@ -82,6 +82,7 @@ const char *hk_errno_name(int err)
 		{ EINVAL, "EINVAL" }, { ENOSPC, "ENOSPC" }, { ENOSYS, "ENOSYS" },
 		{ EOPNOTSUPP, "EOPNOTSUPP" }, { EHWPOISON, "EHWPOISON" },
 		{ ELOOP, "ELOOP" }, { EISDIR, "EISDIR" }, { EIO, "EIO" },
+		{ ENOTDIR, "ENOTDIR" }, { EROFS, "EROFS" },
 	};
 	static char buf[24];
 

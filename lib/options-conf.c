@@ -15,7 +15,8 @@
 
 /* The longest value any option takes, with room to spare; a longer one
  * is bad without being copied. */
-#define HK_CONF_VAL_MAX 64
+/* A value as long as the longest an option takes (HAKMEM_STATS_FILE). */
+#define HK_CONF_VAL_MAX HK_OPT_PATH_MAX
 
 struct hk_conf_apply {
 	struct hk_options *o;

@@ -13,6 +13,7 @@
 #include "lib/conf-read.h"
 #include "lib/msg.h"
 #include "lib/options.h"
+#include "lib/stats-path.h"
 
 #define HK_OPT_FIELD(f) offsetof(struct hk_options, f)
 
@@ -28,8 +29,8 @@ const struct hk_option_desc hk_option_descs[] = {
 	[HK_OPT_VERBOSE] = { "HAKMEM_VERBOSE", HK_OPTK_BOOL, 0, 1, 0,
 		"0|1", "print the probe's decision, demotions and fallbacks on stderr",
 		HK_OPT_FIELD(verbose) },
-	[HK_OPT_STATS] = { "HAKMEM_STATS", HK_OPTK_BOOL, 0, 1, 0,
-		"0|1", "print counters at exit",
+	[HK_OPT_STATS] = { "HAKMEM_STATS", HK_OPTK_STATS, 0, 1, HK_STATS_UNSET,
+		"0|1|json", "print counters at exit: 1 as text, json as one JSON object",
 		HK_OPT_FIELD(stats) },
 	[HK_OPT_PURGE_DELAY] = { "HAKMEM_PURGE_DELAY_MS", HK_OPTK_LONG, 0, 60000, 100,
 		"0..60000",
@@ -47,6 +48,12 @@ const struct hk_option_desc hk_option_descs[] = {
 		"0|1",
 		"0: this process uses glibc's malloc, as if hakmem were not loaded",
 		HK_OPT_FIELD(enabled) },
+	/* Read from the environment only where secure_getenv answers, so a
+	 * setuid program writes no file an unprivileged caller named. */
+	[HK_OPT_STATS_FILE] = { "HAKMEM_STATS_FILE", HK_OPTK_PATH, 0, 0, 0,
+		"an absolute path; %p pid, %c command, %% %",
+		"write the counters at exit to a new file (JSON unless HAKMEM_STATS=1)",
+		HK_OPT_FIELD(stats_file) },
 };
 const int hk_option_count = HK_OPT_COUNT;
 
@@ -122,6 +129,12 @@ static void hk_option_store(struct hk_options *o, const struct hk_option_desc *d
 	case HK_OPTK_BACKEND:
 		*(enum hk_backend_id *)f = (enum hk_backend_id)v;
 		break;
+	case HK_OPTK_STATS:
+		*(enum hk_stats_mode *)f = (enum hk_stats_mode)v;
+		break;
+	case HK_OPTK_PATH:
+		f[0] = 0;	/* the only default: unset */
+		break;
 	}
 }
 
@@ -138,6 +151,10 @@ static long hk_option_load(const struct hk_options *o, const struct hk_option_de
 		return *(const enum hk_prefault *)f;
 	case HK_OPTK_BACKEND:
 		return *(const enum hk_backend_id *)f;
+	case HK_OPTK_STATS:
+		return *(const enum hk_stats_mode *)f;
+	case HK_OPTK_PATH:
+		break;		/* not a number: formatted apart */
 	}
 	return 0;
 }
@@ -151,7 +168,15 @@ int hk_option_parse(struct hk_options *o, int i, const char *v)
 	if (i < 0 || i >= HK_OPT_COUNT || !v)
 		return -1;
 	d = &hk_option_descs[i];
-	if (d->kind == HK_OPTK_BACKEND) {
+	if (d->kind == HK_OPTK_PATH) {
+		if (hk_stats_path_check(v) != 0)
+			return -1;
+		strcpy((char *)o + d->offset, v);	/* checked shorter */
+		return 0;
+	}
+	if (d->kind == HK_OPTK_STATS && !strcmp(v, "json")) {
+		n = HK_STATS_JSON;
+	} else if (d->kind == HK_OPTK_BACKEND) {
 		if (hk_backend_parse(v, &b) != 0)
 			return -1;
 		n = b;
@@ -167,12 +192,18 @@ int hk_option_parse(struct hk_options *o, int i, const char *v)
 void hk_option_format(const struct hk_options *o, int i, char *buf, unsigned size)
 {
 	const struct hk_option_desc *d = &hk_option_descs[i];
+	const char *path = (const char *)o + d->offset;
 	long v = hk_option_load(o, d);
 
-	if (d->kind == HK_OPTK_BACKEND)
+	if (d->kind == HK_OPTK_PATH)
+		hk_fmt(buf, size, "%s", *path ? path : "unset");
+	else if (d->kind == HK_OPTK_BACKEND)
 		hk_fmt(buf, size, "%s", hk_backend_name((enum hk_backend_id)v));
-	else if (d->kind == HK_OPTK_PREFAULT && v == HK_PREFAULT_UNSET)
+	else if ((d->kind == HK_OPTK_PREFAULT && v == HK_PREFAULT_UNSET) ||
+		 (d->kind == HK_OPTK_STATS && v == HK_STATS_UNSET))
 		hk_fmt(buf, size, "unset");
+	else if (d->kind == HK_OPTK_STATS && v == HK_STATS_JSON)
+		hk_fmt(buf, size, "json");
 	else
 		hk_fmt(buf, size, "%ld", v);
 }

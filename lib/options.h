@@ -21,15 +21,30 @@
 
 #include "probe/select.h"
 
+/* HAKMEM_STATS: the report at exit.  Unset (the default) is off, unless
+ * HAKMEM_STATS_FILE names a file, which then gets the JSON report. */
+enum hk_stats_mode {
+	HK_STATS_UNSET = -1,
+	HK_STATS_OFF = 0,
+	HK_STATS_TEXT = 1,		/* "1": the lines of malloc_stats() */
+	HK_STATS_JSON = 2,		/* "json": one object on one line */
+};
+
+/* Bytes of a path option with its NUL: longer values are refused.  Fits
+ * hk-probe's value column (HK_REASON_MAX), which prints it whole. */
+#define HK_OPT_PATH_MAX 224
+
 struct hk_options {
 	enum hk_backend_id backend;	/* HAKMEM_BACKEND, default auto */
 	enum hk_prefault prefault;	/* HAKMEM_SS_PREFAULT, default unset */
 	bool verbose;			/* HAKMEM_VERBOSE=1 */
-	bool stats;			/* HAKMEM_STATS=1 */
+	enum hk_stats_mode stats;	/* HAKMEM_STATS, default unset */
 	long purge_delay_ms;		/* HAKMEM_PURGE_DELAY_MS, default 100 */
 	bool dense;			/* HAKMEM_DENSE, default 0 (probe/chunk.h) */
 	bool enabled;			/* HAKMEM_ENABLED, default 1 (lib/glibc.h) */
 	bool secure;			/* AT_SECURE: every HAKMEM_ variable ignored */
+	/* HAKMEM_STATS_FILE, "" when unset: a pattern (lib/stats-path.h) */
+	char stats_file[HK_OPT_PATH_MAX];
 };
 
 /* The options in force; read from the file and the environment on the
@@ -44,6 +59,7 @@ enum hk_opt_id {
 	HK_OPT_PURGE_DELAY,
 	HK_OPT_DENSE,
 	HK_OPT_ENABLED,
+	HK_OPT_STATS_FILE,
 	HK_OPT_COUNT
 };
 
@@ -55,6 +71,12 @@ enum hk_opt_kind {
 	HK_OPTK_PREFAULT,		/* enum hk_prefault, decimal in [lo, hi];
 					 * the default prints as "unset" */
 	HK_OPTK_BACKEND,		/* enum hk_backend_id, by name */
+	HK_OPTK_STATS,			/* enum hk_stats_mode, decimal in [lo, hi]
+					 * or "json"; the default prints as
+					 * "unset" */
+	HK_OPTK_PATH,			/* char[HK_OPT_PATH_MAX], a
+					 * HAKMEM_STATS_FILE pattern; the default
+					 * "" prints as "unset" */
 };
 
 /* Where the value in force came from, in increasing precedence: a

@@ -1,6 +1,6 @@
-/* stats.c: the counters of HAKMEM_STATS=1 (printed at exit), and the
- * glibc reports built on them: malloc_stats, mallinfo, mallinfo2 and
- * malloc_info.
+/* stats.c: the counters of HAKMEM_STATS, their text report (printed at
+ * exit under HAKMEM_STATS=1, stats-exit.c), and the glibc reports built
+ * on them: malloc_stats, mallinfo, mallinfo2 and malloc_info.
  *
  * Counters are relaxed atomics bumped on slow paths only; the fast path
  * counts nothing.  "blocks" per class are the blocks the slabs of that
@@ -9,7 +9,6 @@
  * any thread may ask at any time (hk_usage).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,33 +20,11 @@
 #include "lib/glibc.h"
 #include "lib/internal.h"
 #include "lib/msg.h"
-#include "lib/options.h"
 #include "lib/os.h"
 #include "lib/os-dense.h"
+#include "lib/stats-impl.h"
 
 uint64_t hk_stats[HK_ST_COUNT];
-/* Where the counters go: a copy of fd 2 taken at start-up under
- * HAKMEM_STATS=1, because programs such as coreutils close stderr in an
- * atexit handler, before our destructor prints. */
-static int hk_stats_fd = 2;
-
-void hk_stats_init(void)
-{
-	int fd;
-
-	if (!hk_options()->stats)
-		return;
-	fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	if (fd >= 0)
-		hk_stats_fd = fd;
-}
-
-struct hk_usage {
-	uint64_t blocks[HK_NCLASS];	/* in use now */
-	uint64_t slabs[HK_NCLASS];
-	uint64_t in_use;		/* bytes in small blocks */
-	uint64_t superslabs;
-};
 
 /* One superslab's slabs, read while its owner works: each field is
  * read once and bounded, so that a descriptor caught half set up adds a
@@ -81,13 +58,27 @@ static void hk_usage_ss(struct hk_superslab *ss, void *arg)
  * mapped while it is read: a heap's list of superslabs is its owner's
  * alone, and one read through it may be unmapped under the reader.
  * Those of exited threads count too (their blocks live on). */
-static void hk_usage(struct hk_usage *u)
+void hk_usage(struct hk_usage *u)
 {
 	memset(u, 0, sizeof(*u));
 	hk_segmap_each_ss(hk_usage_ss, u);
 }
 
 static void hk_out(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void hk_stats_write(int fd, const char *buf, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, buf, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		buf += w;
+		n -= (size_t)w;
+	}
+}
 
 static void hk_out(int fd, const char *fmt, ...)
 {
@@ -98,24 +89,16 @@ static void hk_out(int fd, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = hk_vfmt(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	while (n) {
-		ssize_t w = write(fd, buf, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		n -= (size_t)w;
-	}
+	hk_stats_write(fd, buf, n);
 }
 
-static void hk_stats_os(void)
+static void hk_stats_os(int fd)
 {
 	struct hk_dense_counters d;
 	struct hk_os_counters c;
 
 	hk_os_counters(hk_os_current()->id, &c);
-	hk_out(hk_stats_fd, "hakmem: backend %s: regions %llu, bytes %llu, released %llu, "
+	hk_out(fd, "hakmem: backend %s: regions %llu, bytes %llu, released %llu, "
 	       "purges %llu (%llu bytes), failures %llu, demotions %llu, fallbacks %llu\n",
 	       hk_os_current()->name, (unsigned long long)c.regions,
 	       (unsigned long long)c.bytes, (unsigned long long)c.released,
@@ -124,13 +107,13 @@ static void hk_stats_os(void)
 	       (unsigned long long)c.fallbacks);
 	hk_os_counters(HK_BACKEND_HUGETLB, &c);
 	if (c.fork_moved || c.fork_left || c.fork_waits)
-		hk_out(hk_stats_fd, "hakmem: fork: hugetlb bytes moved to ordinary pages %llu, "
+		hk_out(fd, "hakmem: fork: hugetlb bytes moved to ordinary pages %llu, "
 		       "left shared %llu; waits for a child %llu\n",
 		       (unsigned long long)c.fork_moved, (unsigned long long)c.fork_left,
 		       (unsigned long long)c.fork_waits);
 	hk_dense_counters(&d);
 	if (d.probes)
-		hk_out(hk_stats_fd, "hakmem: dense: probes %llu, sampled %llu (dense %llu); "
+		hk_out(fd, "hakmem: dense: probes %llu, sampled %llu (dense %llu); "
 		       "promoted thp %llu, populate %llu; slow THP trials %llu, failures %llu\n",
 		       (unsigned long long)d.probes, (unsigned long long)d.sampled,
 		       (unsigned long long)d.dense, (unsigned long long)d.thp,
@@ -138,7 +121,7 @@ static void hk_stats_os(void)
 		       (unsigned long long)d.failures);
 }
 
-void hk_stats_print(bool usage)
+void hk_stats_text(int fd, bool usage)
 {
 	struct hk_usage u;
 	struct rusage ru;
@@ -147,10 +130,10 @@ void hk_stats_print(bool usage)
 	hk_usage(&u);
 	for (unsigned c = 0; c < HK_NCLASS; c++)
 		if (u.slabs[c])
-			hk_out(hk_stats_fd, "hakmem: class %6u: %llu blocks in use, %llu slabs\n",
+			hk_out(fd, "hakmem: class %6u: %llu blocks in use, %llu slabs\n",
 			       (unsigned)hk_class_size[c], (unsigned long long)u.blocks[c],
 			       (unsigned long long)u.slabs[c]);
-	hk_out(hk_stats_fd, "hakmem: superslabs: new %llu, freed %llu, reclaimed %llu, "
+	hk_out(fd, "hakmem: superslabs: new %llu, freed %llu, reclaimed %llu, "
 	       "mapped %llu; slabs made %llu; threads %llu\n",
 	       (unsigned long long)hk_stats[HK_ST_SS_NEW],
 	       (unsigned long long)hk_stats[HK_ST_SS_FREE],
@@ -158,7 +141,7 @@ void hk_stats_print(bool usage)
 	       (unsigned long long)u.superslabs,
 	       (unsigned long long)hk_stats[HK_ST_SLAB_NEW],
 	       (unsigned long long)hk_stats[HK_ST_THREADS]);
-	hk_out(hk_stats_fd, "hakmem: large: maps %llu, unmaps %llu, cache hits %llu, "
+	hk_out(fd, "hakmem: large: maps %llu, unmaps %llu, cache hits %llu, "
 	       "remaps %llu, mapped %llu bytes; purged %llu bytes, "
 	       "%llu slabs of waiting owners\n",
 	       (unsigned long long)hk_stats[HK_ST_LARGE_MAP],
@@ -168,18 +151,16 @@ void hk_stats_print(bool usage)
 	       (unsigned long long)hk_stats[HK_ST_LARGE_BYTES],
 	       (unsigned long long)hk_stats[HK_ST_PURGED],
 	       (unsigned long long)hk_stats[HK_ST_TRIMMED]);
-	hk_stats_os();
+	hk_stats_os(fd);
 	if (usage && getrusage(RUSAGE_SELF, &ru) == 0)
-		hk_out(hk_stats_fd, "hakmem: page faults: minor %ld, major %ld; peak RSS %ld KiB\n",
+		hk_out(fd, "hakmem: page faults: minor %ld, major %ld; peak RSS %ld KiB\n",
 		       ru.ru_minflt, ru.ru_majflt, ru.ru_maxrss);
 	errno = saved;
 }
 
-__attribute__((destructor)) static void hk_stats_at_exit(void)
+void hk_stats_print(bool usage)
 {
-	/* Nothing of ours to report where glibc's malloc served. */
-	if (hk_init_state == 2 && hk_options()->stats && !hk_glibc_now())
-		hk_stats_print(true);
+	hk_stats_text(hk_stats_fd, usage);
 }
 
 static void hk_mallinfo_fill(size_t *arena, size_t *inuse, size_t *hblks,

@@ -254,6 +254,14 @@ EXTRA_DIST += test/dropin/tap-lib.sh \
 	test/dropin/containers.cc
 
 # ----------------------------------------------------------------------
+# The report at exit for a fleet: HAKMEM_STATS=json and
+# HAKMEM_STATS_FILE, preloaded into a plain program.
+# ----------------------------------------------------------------------
+check_PROGRAMS += test/stats/stats-prog
+TESTS += test/stats/stats-report.sh
+EXTRA_DIST += test/stats/stats-report.sh
+
+# ----------------------------------------------------------------------
 # System-wide.  Root only (skipped, saying why, otherwise): HAKMEM_
 # variables ignored in a setuid program, /etc/hakmem.conf obeyed (also
 # by a setuid program) unless untrusted, a battery of real programs

@@ -9,7 +9,7 @@ populate_write populate_read map_populate madv_free fixed_noreplace madv_hugepag
 thp_enabled thp_defrag thp_pmd_size hugetlbfs hugetlbfs_mounts huge_default_kb map_hugetlb
 memlock_cur memlock_max overcommit max_map_count cgroup_memory_max cgroup_version
 via cap_ipc_lock cap_sys_admin at_secure
-HAKMEM_BACKEND HAKMEM_SS_PREFAULT HAKMEM_VERBOSE HAKMEM_STATS HAKMEM_PURGE_DELAY_MS secure
+HAKMEM_BACKEND HAKMEM_SS_PREFAULT HAKMEM_VERBOSE HAKMEM_STATS HAKMEM_PURGE_DELAY_MS HAKMEM_STATS_FILE secure
 backend reason purge prefault demote_chain library_agrees probe_us'
 
 nsect=$(echo $sections | wc -w)

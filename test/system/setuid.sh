@@ -3,8 +3,9 @@
 # ignored.  A setuid-root copy of test/system/secure-prog, run as nobody
 # with HAKMEM_VERBOSE=1 and HAKMEM_BACKEND=bogus, prints nothing from
 # hakmem on stderr; with HAKMEM_BACKEND set to another valid backend it
-# keeps the default one.  A plain copy run the same way shows that the
-# variables do act where they are allowed (so the test can fail).  The
+# keeps the default one, and HAKMEM_STATS_FILE makes no file.  A plain
+# copy run the same way shows that the variables do act where they are
+# allowed (so the test can fail).  The
 # copies live in a private directory of /tmp (checked for nosuid),
 # removed at the end.  Root only.
 . "$top_srcdir/test/dropin/tap-lib.sh"
@@ -45,4 +46,12 @@ ok $? "setuid, HAKMEM_VERBOSE=1 HAKMEM_BACKEND=bogus: exit 0, nothing on stderr,
 asnobody env HAKMEM_VERBOSE=1 HAKMEM_BACKEND=$other HAKMEM_STATS=1 "$dir/suid" >"$dir/s2.out" 2>"$dir/s2.err"
 grep -q "^backend: $default\$" "$dir/s2.out" && ! [ -s "$dir/s2.err" ]
 ok $? "setuid, HAKMEM_BACKEND=$other HAKMEM_STATS=1: the default backend ($default) and no output from hakmem"
+
+# A report file named by the caller is a file written with the owner's
+# rights: only the plain copy makes one.
+mkdir "$dir/out" && chmod 1777 "$dir/out"
+asnobody env HAKMEM_STATS_FILE="$dir/out/plain.%p" "$dir/plain" >/dev/null 2>&1
+asnobody env HAKMEM_STATS_FILE="$dir/out/suid.%p" "$dir/suid" >/dev/null 2>&1
+ls "$dir/out" | grep -q '^plain\.' && ! ls "$dir/out" | grep -q '^suid'
+ok $? "HAKMEM_STATS_FILE: a file from the plain copy, none from the setuid one ($(ls "$dir/out"))"
 done_testing

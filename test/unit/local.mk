@@ -3,7 +3,7 @@
 # Against lib/libhkcore.la (HK_TEST_CORE_LIBS): the probe's readers
 # against the fixture trees (test/fixtures) and the live system; the
 # policy (select, the chunk plan) against a table of machines; the
-# options table; the probe with /proc and /sys hidden under a kill
+# options table and HAKMEM_STATS_FILE's pattern; the probe with /proc and /sys hidden under a kill
 # filter; the OS layer's backends, batches, demotion and fallbacks on
 # kernels that refuse a feature (test-os-demote.sh, through
 # test/sim/hk-seccomp), threads, and the promotion of fresh chunks found
@@ -21,7 +21,8 @@ HK_CORE_TESTS = \
 	test/unit/test-os-backends test/unit/test-os-batch \
 	test/unit/test-os-early test/unit/test-os-hugetlb \
 	test/unit/test-os-threads test/unit/test-os-always \
-	test/unit/test-dense test/unit/test-once test/unit/test-os-move
+	test/unit/test-dense test/unit/test-once test/unit/test-os-move \
+	test/unit/test-stats-path
 check_PROGRAMS += $(HK_CORE_TESTS) test/unit/probe-trials test/unit/test-os-demote
 TESTS += $(HK_CORE_TESTS) test/unit/test-os-demote.sh
 EXTRA_DIST += test/unit/probe-fixture.h test/unit/os-test.h test/unit/cases.h test/unit/old-mremap.h \
@@ -53,6 +54,7 @@ test_unit_test_once_LDADD = $(HK_TEST_CORE_LIBS) -lpthread
 test_unit_probe_trials_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_os_demote_LDADD = $(HK_TEST_CORE_LIBS)
 test_unit_test_os_move_LDADD = $(HK_TEST_CORE_LIBS)
+test_unit_test_stats_path_LDADD = $(HK_TEST_CORE_LIBS)
 
 # ----------------------------------------------------------------------
 # Against lib/libhkalloc.la (HK_TEST_ALLOC_LIBS): size classes, slabs,
