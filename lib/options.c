@@ -180,8 +180,9 @@ int hk_option_parse(struct hk_options *o, int i, const char *v)
 		if (hk_backend_parse(v, &b) != 0)
 			return -1;
 		n = b;
-	} else if (d->kind == HK_OPTK_BOOL && hk_options_bool(v, &n) == 0) {
-		/* a word */
+	} else if ((d->kind == HK_OPTK_BOOL || d->kind == HK_OPTK_STATS) &&
+		   hk_options_bool(v, &n) == 0) {
+		/* a word: yes is 1, text for HAKMEM_STATS */
 	} else if (hk_options_long(v, d->lo, d->hi, &n) != 0) {
 		return -1;
 	}

@@ -131,7 +131,7 @@ static void test_good(void)
 	if (!run_fixture(&r, "conf/good.conf", &none))
 		return;
 	tap_ok(r.nbad == 0 && r.o.backend == HK_BACKEND_LAZY && r.o.purge_delay_ms == 250 &&
-	       r.o.stats && !r.o.verbose && !r.o.dense && r.src[HK_OPT_BACKEND] == HK_OPT_SRC_GLOBAL &&
+	       r.o.stats == HK_STATS_TEXT && !r.o.verbose && !r.o.dense && r.src[HK_OPT_BACKEND] == HK_OPT_SRC_GLOBAL &&
 	       r.src[HK_OPT_STATS] == HK_OPT_SRC_GLOBAL && r.src[HK_OPT_DENSE] == HK_OPT_SRC_DEFAULT,
 	       "good.conf, no section applies: the global section (yes, off, a key in capitals, tabs, a comment after a value)");
 	run_fixture(&r, "conf/good.conf", &sshd);
@@ -187,7 +187,7 @@ static void test_bad(void)
 	if (!tap_ok(same_bad(&r, want, sizeof(want) / sizeof(want[0])) && r.order_ok,
 		    "bad-lines.conf: each bad line reported once, with its number"))
 		bad_diag(&r);
-	tap_ok(r.o.backend == HK_BACKEND_LAZY && !r.o.dense && !r.o.stats && !r.o.verbose &&
+	tap_ok(r.o.backend == HK_BACKEND_LAZY && !r.o.dense && r.o.stats == HK_STATS_UNSET && !r.o.verbose &&
 	       r.o.purge_delay_ms == 100,
 	       "bad lines change nothing; bad section headers apply to no program");
 }
@@ -203,7 +203,7 @@ static void test_shapes(void)
 	struct run r;
 
 	if (run_fixture(&r, "conf/crlf.conf", &prog))
-		tap_ok(r.nbad == 0 && r.o.backend == HK_BACKEND_LAZY && r.o.stats &&
+		tap_ok(r.nbad == 0 && r.o.backend == HK_BACKEND_LAZY && r.o.stats == HK_STATS_TEXT &&
 		       r.src[HK_OPT_STATS] == HK_OPT_SRC_COMM,
 		       "crlf.conf: CRLF line ends, a section header among them");
 	if (run_fixture(&r, "conf/no-newline.conf", &none))
@@ -211,7 +211,7 @@ static void test_shapes(void)
 		       "no-newline.conf: the last line without its newline counts");
 	if (run_fixture(&r, "conf/binary.conf", &none)) {
 		if (!tap_ok(same_bad(&r, want_bin, 5) && r.o.backend == HK_BACKEND_TOUCH &&
-			    !r.o.verbose && !r.o.stats,
+			    !r.o.verbose && r.o.stats == HK_STATS_UNSET,
 			    "binary.conf: lines with NUL or stray bytes are bad, good lines around them apply"))
 			bad_diag(&r);
 	}
@@ -402,17 +402,17 @@ static void test_library(void)
 		return;
 	}
 	rc = child_options(tmp("lib.conf"), NULL, &o, src, err, sizeof(err));
-	if (!tap_ok(rc == 0 && o.backend == HK_BACKEND_LAZY && o.stats &&
+	if (!tap_ok(rc == 0 && o.backend == HK_BACKEND_LAZY && o.stats == HK_STATS_TEXT &&
 		    src[HK_OPT_BACKEND] == HK_OPT_SRC_GLOBAL &&
 		    strstr(err, "lib.conf:3: unknown key 'what'") && !strstr(err, "lib.conf:1"),
 		    "hk_options() applies the file; its bad line is reported with file and line"))
 		tap_diag("stderr: %s", err);
 	rc = child_options(tmp("lib.conf"), "HAKMEM_BACKEND=touch", &o, src, err, sizeof(err));
-	tap_ok(rc == 0 && o.backend == HK_BACKEND_TOUCH && src[HK_OPT_BACKEND] == HK_OPT_SRC_ENV && o.stats,
+	tap_ok(rc == 0 && o.backend == HK_BACKEND_TOUCH && src[HK_OPT_BACKEND] == HK_OPT_SRC_ENV && o.stats == HK_STATS_TEXT,
 	       "the environment wins over the file");
 	chmod(tmp("lib.conf"), 0666);
 	rc = child_options(tmp("lib.conf"), "HAKMEM_VERBOSE=1", &o, src, err, sizeof(err));
-	if (!tap_ok(rc == 0 && o.backend == HK_BACKEND_AUTO && !o.stats &&
+	if (!tap_ok(rc == 0 && o.backend == HK_BACKEND_AUTO && o.stats == HK_STATS_UNSET &&
 		    strstr(err, "writable by group or others") && !strstr(err, "unknown key"),
 		    "a file writable by others is ignored, said once under HAKMEM_VERBOSE"))
 		tap_diag("stderr: %s", err);
@@ -430,7 +430,7 @@ static void test_library(void)
 		rc = child_options(tmp("many.conf"), NULL, &o, src, err, sizeof(err));
 		for (const char *p = err; (p = strstr(p, "unknown key")); p++)
 			listed++;
-		if (!tap_ok(rc == 0 && o.stats && listed == 8 &&
+		if (!tap_ok(rc == 0 && o.stats == HK_STATS_TEXT && listed == 8 &&
 			    strstr(err, "many.conf: 4 more bad lines ignored"),
 			    "12 bad lines: 8 listed, then a count; the good line after them applies"))
 			tap_diag("stderr: %s", err);

@@ -139,9 +139,11 @@ int main(void)
 	tap_ok(ok && !strcmp(buf, "unset"), "HAKMEM_STATS and HAKMEM_STATS_FILE print unset");
 	ok = hk_option_parse(&o, HK_OPT_STATS, "1") == 0 && o.stats == HK_STATS_TEXT &&
 		hk_option_parse(&o, HK_OPT_STATS, "0") == 0 && o.stats == HK_STATS_OFF &&
-		hk_option_parse(&o, HK_OPT_STATS, "json") == 0 && o.stats == HK_STATS_JSON;
+		hk_option_parse(&o, HK_OPT_STATS, "json") == 0 && o.stats == HK_STATS_JSON &&
+		hk_option_parse(&o, HK_OPT_STATS, "yes") == 0 && o.stats == HK_STATS_TEXT &&
+		hk_option_parse(&o, HK_OPT_STATS, "Off") == 0 && o.stats == HK_STATS_OFF;
 	o.stats = HK_STATS_UNSET;
-	tap_ok(ok, "HAKMEM_STATS: 1 is text as before, 0 off, json JSON");
+	tap_ok(ok, "HAKMEM_STATS: 1 (or yes) is text as before, 0 (or off) off, json JSON");
 
 	/* A file name: absolute, known escapes, fits, and not a directory. */
 	memset(longer, 'a', sizeof(longer) - 1);
