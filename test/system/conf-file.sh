@@ -10,7 +10,8 @@
 # the file, a setuid program follows the file but not the environment,
 # a file writable by group or others or not owned by root is ignored
 # (said under HAKMEM_VERBOSE), a bad line is reported with file and
-# line; hk-probe --for shows the values and their sources.  Root only.
+# line; hk-probe --for shows the values and their sources; enabled = no
+# and stats_file apply per program.  Root only.
 . "$top_srcdir/test/dropin/tap-lib.sh"
 if [ "$1" = --inside ]; then
 	scratch=$2
@@ -86,6 +87,25 @@ if [ "$1" = --inside ]; then
 	grep -q "\"HAKMEM_BACKEND\": {\"key\": \"backend\", \"value\": \"$other\", \"source\": \"\\[comm suid\\]\"}" "$scratch/for.json" &&
 		grep -q '"environment": false' "$scratch/for.json"
 	ok $? "hk-probe --for (setuid, as nobody) --json: the [comm suid] section, HAKMEM_BACKEND=$file ignored"
+
+	# The keys other parts of the library added: enabled (lib/glibc.c)
+	# and the stats file (lib/stats-exit.c), per program.
+	conf 644 root <<-EOT
+	[comm ls]
+	enabled = no
+	verbose = yes
+	[comm cat]
+	stats = json
+	stats_file = $scratch/cat.%p.json
+	EOT
+	LD_PRELOAD=$lib ls / >/dev/null 2>"$scratch/ls.err"
+	grep -q "glibc's malloc serves this process" "$scratch/ls.err"
+	ok $? "[comm ls] enabled = no: ls runs on glibc's malloc: $(head -c 200 "$scratch/ls.err")"
+	LD_PRELOAD=$lib cat /etc/hakmem.conf >/dev/null 2>"$scratch/cat.err"
+	LD_PRELOAD=$lib ls / >/dev/null 2>&1
+	set -- "$scratch"/cat.*.json
+	[ $# -eq 1 ] && [ -f "$1" ] && grep -q '^{"schema":1,' "$1"
+	ok $? "[comm cat] stats_file: one JSON report, for cat only ($*)"
 
 	for how in "666 root" "664 root" "644 nobody"; do
 		# shellcheck disable=SC2086 # mode and owner, two words
