@@ -21,9 +21,14 @@
 
 #include "lib/glibc.h"
 #include "lib/internal.h"
+#include "lib/os.h"
 
 const struct hk_glibc *hk_glibc_fwd;
-static struct hk_glibc hk_glibc_table;
+/* In .lbss, after the segment map's table: written only in a process
+ * that runs without hakmem, and 128 bytes of .bss would push that
+ * table's first entries off the page the loader writes anyway
+ * (test/api/test-faults checks it). */
+static struct hk_glibc hk_glibc_table HK_BSS_LAST;
 
 struct hk_glibc_obj {
 	uintptr_t want;			/* an address inside libc.so.6 */
