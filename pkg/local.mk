@@ -38,5 +38,5 @@ clean-pkg:
 .PHONY: deb rpm clean-pkg
 
 # The packages built, installed into a throwaway root and checked.
-TESTS += test/pkg/deb.sh
-EXTRA_DIST += test/pkg/deb.sh
+TESTS += test/pkg/deb.sh test/pkg/rpm.sh
+EXTRA_DIST += test/pkg/deb.sh test/pkg/rpm.sh
