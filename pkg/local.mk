@@ -39,4 +39,4 @@ clean-pkg:
 
 # The packages built, installed into a throwaway root and checked.
 TESTS += test/pkg/deb.sh test/pkg/rpm.sh
-EXTRA_DIST += test/pkg/deb.sh test/pkg/rpm.sh
+EXTRA_DIST += test/pkg/deb.sh test/pkg/rpm.sh test/pkg/pkg-lib.sh

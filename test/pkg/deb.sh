@@ -10,27 +10,15 @@
 # packaged library (also by /lib, merged with /usr/lib) and keeps a
 # backup; postrm's safety net takes out only entries whose file is gone.
 . "$top_srcdir/test/dropin/tap-lib.sh"
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-[ -z "${HK_IN_PKG_BUILD:-}" ] || skip_all "inside a package build (this test builds that package)"
-for t in dpkg-buildpackage dpkg-deb dpkg dh; do
-	command -v $t >/dev/null || skip_all "no $t (tools/install-deps.sh installs it)"
-done
+. "$top_srcdir/test/pkg/pkg-lib.sh"
+pkg_need dpkg-buildpackage dpkg-deb dpkg dh
 if ! deps=$(cd "$top_srcdir" && dpkg-checkbuilddeps 2>&1); then
-	skip_all "$(echo "$deps" | head -c 200)"
+	pkg_skip_all "$(echo "$deps" | head -c 200)"
 fi
 PATH=$PATH:/usr/sbin:/sbin   # dpkg looks for ldconfig and friends there
-make_scratch
-version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
 host_before=$(cat /etc/ld.so.preload 2>/dev/null; echo x)
-
-make -C "$top_builddir" deb HK_PKG_DIR="$scratch/pkgs" >"$scratch/build.log" 2>&1
-st=$?
-ok $st "make deb built the packages"
-if [ $st -ne 0 ]; then
-	tail -20 "$scratch/build.log" | sed 's/^/# /'
-	done_testing
-fi
+pkg_build deb
 run_deb=$(ls "$scratch"/pkgs/hakmem_"$version"_*.deb)
 dev_deb=$(ls "$scratch"/pkgs/libhakmem-dev_"$version"_*.deb)
 

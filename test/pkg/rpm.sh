@@ -7,20 +7,9 @@
 # upgrade ($1 = 1) leaves the file alone, an erase ($1 = 0) takes out the
 # library's entry and nothing else.
 . "$top_srcdir/test/dropin/tap-lib.sh"
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
-[ -z "${HK_IN_PKG_BUILD:-}" ] || skip_all "inside a package build (this test builds that package)"
-for t in rpmbuild rpm; do
-	command -v $t >/dev/null || skip_all "no $t (tools/install-deps.sh installs it)"
-done
-make_scratch
-version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"$/\1/p' "$top_builddir/config.h")
-make -C "$top_builddir" rpm HK_PKG_DIR="$scratch/pkgs" >"$scratch/build.log" 2>&1
-st=$?
-ok $st "make rpm built the packages"
-if [ $st -ne 0 ]; then
-	tail -20 "$scratch/build.log" | sed 's/^/# /'
-	done_testing
-fi
+. "$top_srcdir/test/pkg/pkg-lib.sh"
+pkg_need rpmbuild rpm
+pkg_build rpm
 run_rpm=$(ls "$scratch"/pkgs/hakmem-"$version"-*.rpm | grep -v devel)
 dev_rpm=$(ls "$scratch"/pkgs/hakmem-devel-"$version"-*.rpm)
 libdir=$(rpm --eval '%{_libdir}')
