@@ -1,6 +1,7 @@
 #!/bin/sh
 # deb.sh: the Debian packages.  `make deb` builds them from a copy of the
-# distribution; dpkg installs them into a throwaway root (dpkg --root,
+# distribution, lintian must find no errors in them (when installed);
+# dpkg installs them into a throwaway root (dpkg --root,
 # maintainer scripts run without chroot, with $DPKG_ROOT naming the root),
 # never on the host.  From there hk-probe runs, a program runs with the
 # packaged library preloaded, and the launcher's default library is one
@@ -21,6 +22,14 @@ host_before=$(cat /etc/ld.so.preload 2>/dev/null; echo x)
 pkg_build deb
 run_deb=$(ls "$scratch"/pkgs/hakmem_"$version"_*.deb)
 dev_deb=$(ls "$scratch"/pkgs/libhakmem-dev_"$version"_*.deb)
+if command -v lintian >/dev/null; then
+	lintian --fail-on error "$run_deb" "$dev_deb" >"$scratch/lintian.out" 2>&1
+	st=$?
+	grep '^E:' "$scratch/lintian.out" | sed 's/^/# /'
+	ok $st "lintian finds no errors in the packages"
+else
+	skip "no lintian (tools/install-deps.sh installs it)"
+fi
 
 # A root with a dpkg database of its own, /usr merged as on Debian 12.
 root=$scratch/root
