@@ -124,7 +124,11 @@ HK_INLINE void *hk_slab_alloc(struct hk_slab *s)
 	return hk_slab_bump(s);
 }
 
-HK_INLINE void *hk_fast_malloc(size_t size)
+/* malloc's fast path, leaving through slow (a constant: inlined to a
+ * direct call), the only way that may fail: operator new (cxx-new.c)
+ * passes one that runs the new_handler loop, so that its own fast path
+ * keeps no register across a call. */
+HK_INLINE void *hk_fast_malloc_via(size_t size, void *(*slow)(size_t))
 {
 	struct hk_slab *s;
 	void *b;
@@ -134,13 +138,18 @@ HK_INLINE void *hk_fast_malloc(size_t size)
 	else if (size <= HK_SMALL_MAX)
 		s = hk_tls_heap->cur[hk_size_class_big(size)];
 	else
-		return hk_heap_malloc_slow(size);
+		return slow(size);
 	b = s->free;
 	if (HK_LIKELY(b != NULL))
 		return hk_slab_pop(s, b);
 	if (s->bump < s->end)
 		return hk_slab_bump(s);
-	return hk_heap_malloc_slow(size);
+	return slow(size);
+}
+
+HK_INLINE void *hk_fast_malloc(size_t size)
+{
+	return hk_fast_malloc_via(size, hk_heap_malloc_slow);
 }
 
 /* Every free but the owner's into a superslab in its own[] and those

@@ -29,7 +29,8 @@ HK_ALLOC_SOURCES = \
 	lib/alloc.c lib/free-slow.c lib/init.c \
 	lib/stats.c lib/stats-impl.h lib/stats-json.c lib/stats-exit.c \
 	lib/remote.c lib/heap-lend.c lib/heap-late.c \
-	lib/glibc.h lib/glibc.c
+	lib/glibc.h lib/glibc.c \
+	lib/cxx-new.c
 HK_OVERRIDE_SOURCES = lib/override.c lib/load.c
 
 noinst_LTLIBRARIES += lib/libhkcore.la lib/libhkalloc.la

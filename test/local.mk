@@ -75,6 +75,22 @@ TESTS += $(HK_TRIPLE_TESTS) $(HK_TRIPLE_TESTS:=-hk) \
 EXTRA_DIST += $(HK_TRIPLE_TESTS:=-preload.preload) test/api/known-bugs.txt \
 	test/api/alloc-api.h test/badinput/child.h \
 	test/stress/rss.h test/stress/stage.h test/stress/wait.h
+# C++'s operator new and delete (lib/cxx-new.c), built the same three
+# ways; test-new-hk exports its symbols (-rdynamic), so that libstdc++
+# binds to the operators it takes from libhkalloc, as the test checks.
+# cxx.sh: the library needs no libstdc++, a C program loads it, and
+# under HAKMEM_ENABLED=0 new's blocks are glibc's.
+check_PROGRAMS += test/cxx/test-new test/cxx/test-new-hk test/cxx/new-from-c
+TESTS += test/cxx/test-new test/cxx/test-new-hk \
+	test/cxx/test-new-preload.preload test/cxx/cxx.sh
+EXTRA_DIST += test/cxx/test-new-preload.preload test/cxx/cxx.sh
+test_cxx_test_new_SOURCES = test/cxx/test-new.cc
+test_cxx_new_from_c_LDADD = $(HK_TEST_PLAIN_LIBS)
+test_cxx_test_new_LDADD = $(HK_TEST_PLAIN_LIBS)
+test_cxx_test_new_hk_SOURCES = test/cxx/test-new.cc
+test_cxx_test_new_hk_CPPFLAGS = $(HK_TEST_LINKED_CPPFLAGS)
+test_cxx_test_new_hk_LDFLAGS = -rdynamic
+test_cxx_test_new_hk_LDADD = $(HK_TEST_LINKED_LIBS)
 # Automake cannot loop: one stanza per program, the plain one linking
 # nothing of hakmem, the -hk one the twins.
 test_api_test_api_LDADD = $(HK_TEST_PLAIN_LIBS)

@@ -46,7 +46,7 @@ static inline int hk_child(int (*fn)(void *), void *arg, unsigned limit_s,
 	}
 	close(fd[1]);
 	for (;;) {
-		struct pollfd pfd = { .fd = fd[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = fd[0], .events = POLLIN, .revents = 0 };
 
 		if (poll(&pfd, 1, (int)limit_s * 1000) <= 0) {
 			kill(pid, SIGKILL);
