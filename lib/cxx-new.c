@@ -11,8 +11,10 @@
  * references that the loader resolves (the library is linked -z now):
  * a program that calls operator new has libstdc++ loaded at start, and
  * one without libstdc++ leaves them NULL.  One that dlopens libstdc++
- * later (a C program loading a C++ plugin) also leaves them NULL: its
- * failing throwing new aborts with a message rather than throw.
+ * later (a C program loading a C++ plugin) also leaves them NULL: there
+ * a failing new finds them in libstdc++'s symbol table (hk_dyn_find,
+ * glibc.c: no dlsym, which allocates).  With no libstdc++ at all, a
+ * failing throwing new aborts with a message.
  *
  * A handler that throws from the nothrow forms passes through them (C
  * cannot catch), as in mimalloc; libstdc++'s own catches it.
@@ -22,6 +24,7 @@
 
 #include "lib/fastpath.h"
 #include "include/hakmem.h"
+#include "lib/glibc.h"
 #include "lib/msg.h"
 
 typedef void (*hk_new_handler)(void);
@@ -49,21 +52,30 @@ static void *hk_new_try(size_t size, size_t align)
 }
 
 /* new failed: the new_handler loop.  NULL for the nothrow forms when
- * no handler is left; the throwing forms throw std::bad_alloc. */
+ * no handler is left; the throwing forms throw std::bad_alloc.  The
+ * weak references are NULL where libstdc++ came after hakmem (dlopen):
+ * then it is looked up now, among the objects loaded. */
 static __attribute__((noinline, cold)) void *hk_new_fail(size_t size, size_t align,
 							 bool nothrow)
 {
+	hk_new_handler (*get)(void) = hk_cxx_get_new_handler;
+	void (*throw_bad_alloc)(void) = hk_cxx_throw_bad_alloc;
+
+	if (!get || !throw_bad_alloc) {
+		*(void **)&get = hk_dyn_find("_ZSt15get_new_handlerv");
+		*(void **)&throw_bad_alloc = hk_dyn_find("_ZSt17__throw_bad_allocv");
+	}
 	for (;;) {
-		hk_new_handler h = hk_cxx_get_new_handler ? hk_cxx_get_new_handler() : NULL;
+		hk_new_handler h = get ? get() : NULL;
 		void *p;
 
 		if (!h) {
 			if (nothrow)
 				return NULL;
-			if (hk_cxx_throw_bad_alloc)
-				hk_cxx_throw_bad_alloc();
+			if (throw_bad_alloc)
+				throw_bad_alloc();
 			hk_fatal("operator new(): out of memory (%zu bytes), and no "
-				 "libstdc++ loaded to throw std::bad_alloc", size);
+				 "libstdc++ loaded to throw", size);
 		}
 		h();
 		p = hk_new_try(size, align);

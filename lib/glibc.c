@@ -174,37 +174,46 @@ _Static_assert(sizeof(hk_glibc_fns) / sizeof(hk_glibc_fns[0]) ==
 	       sizeof(struct hk_glibc) / sizeof(void (*)(void)),
 	       "one hk_glibc_fns row per field of struct hk_glibc");
 
+/* The tables of the object at base, from its PT_DYNAMIC; false if it
+ * has no symbol table to look in. */
+static bool hk_glibc_syms_of(uintptr_t base, const ElfW(Dyn) *dyn, struct hk_glibc_syms *out)
+{
+	struct hk_glibc_syms t = { .base = base };
+
+	for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++) {
+		switch (d->d_tag) {
+		case DT_SYMTAB:
+			t.sym = hk_glibc_ptr(base, d->d_un.d_ptr);
+			break;
+		case DT_STRTAB:
+			t.str = hk_glibc_ptr(base, d->d_un.d_ptr);
+			break;
+		case DT_GNU_HASH:
+			t.gnu_hash = hk_glibc_ptr(base, d->d_un.d_ptr);
+			break;
+		case DT_HASH:
+			t.hash = hk_glibc_ptr(base, d->d_un.d_ptr);
+			break;
+		case DT_VERSYM:
+			t.versym = hk_glibc_ptr(base, d->d_un.d_ptr);
+			break;
+		}
+	}
+	*out = t;
+	return t.sym && t.str && (t.gnu_hash || t.hash);
+}
+
 bool hk_glibc_start(void)
 {
 	struct hk_glibc_obj o = { .want = (uintptr_t)&gnu_get_libc_version };
-	struct hk_glibc_syms t = { 0 };
+	struct hk_glibc_syms t;
 	struct hk_glibc g = { 0 };
 
 	if (hk_glibc_now())
 		return true;
 	if (!dl_iterate_phdr(hk_glibc_find_obj, &o))
 		return false;
-	t.base = o.base;
-	for (const ElfW(Dyn) *d = o.dyn; d->d_tag != DT_NULL; d++) {
-		switch (d->d_tag) {
-		case DT_SYMTAB:
-			t.sym = hk_glibc_ptr(o.base, d->d_un.d_ptr);
-			break;
-		case DT_STRTAB:
-			t.str = hk_glibc_ptr(o.base, d->d_un.d_ptr);
-			break;
-		case DT_GNU_HASH:
-			t.gnu_hash = hk_glibc_ptr(o.base, d->d_un.d_ptr);
-			break;
-		case DT_HASH:
-			t.hash = hk_glibc_ptr(o.base, d->d_un.d_ptr);
-			break;
-		case DT_VERSYM:
-			t.versym = hk_glibc_ptr(o.base, d->d_un.d_ptr);
-			break;
-		}
-	}
-	if (!t.sym || !t.str || (!t.gnu_hash && !t.hash))
+	if (!hk_glibc_syms_of(o.base, o.dyn, &t))
 		return false;
 	for (size_t i = 0; i < sizeof(hk_glibc_fns) / sizeof(hk_glibc_fns[0]); i++) {
 		void *fn = hk_glibc_lookup(&t, hk_glibc_fns[i].name);
@@ -227,4 +236,36 @@ const struct hk_glibc *hk_glibc(void)
 {
 	hk_init();
 	return hk_glibc_now();
+}
+
+/* ---- any loaded object's function (lib/cxx-new.c) ------------------ */
+
+struct hk_dyn_find {
+	const char *name;
+	void *fn;
+};
+
+static int hk_dyn_find_obj(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct hk_dyn_find *f = arg;
+	struct hk_glibc_syms t;
+
+	(void)size;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type == PT_DYNAMIC &&
+		    hk_glibc_syms_of(info->dlpi_addr,
+				     (const ElfW(Dyn) *)(info->dlpi_addr + ph->p_vaddr), &t))
+			return (f->fn = hk_glibc_lookup(&t, f->name)) != NULL;
+	}
+	return 0;
+}
+
+void *hk_dyn_find(const char *name)
+{
+	struct hk_dyn_find f = { .name = name };
+
+	dl_iterate_phdr(hk_dyn_find_obj, &f);
+	return f.fn;
 }

@@ -58,6 +58,13 @@ bool hk_glibc_start(void) __attribute__((visibility("hidden")));
  * may come first, before any malloc. */
 const struct hk_glibc *hk_glibc(void) __attribute__((visibility("hidden")));
 
+/* The function name defines (its default version) in the first loaded
+ * object that has it, in load order, the same lookup for any object:
+ * what a library loaded after hakmem (dlopen) defines, which a weak
+ * reference of ours, resolved at start, misses (lib/cxx-new.c).  Takes
+ * the loader's read lock; for rare paths only. */
+void *hk_dyn_find(const char *name) __attribute__((visibility("hidden")));
+
 static inline const struct hk_glibc *hk_glibc_now(void)
 {
 	return __atomic_load_n(&hk_glibc_fwd, __ATOMIC_ACQUIRE);

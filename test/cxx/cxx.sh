@@ -2,7 +2,8 @@
 # cxx.sh: libhakmem.so's C++ operators (lib/cxx-new.c) without C++ in
 # the library: it needs libc only (no libstdc++ in readelf -d), its
 # references to libstdc++ are weak, a C program loads it and calls its
-# operators (test/cxx/new-from-c), and under HAKMEM_ENABLED=0 new hands
+# operators (test/cxx/new-from-c), one that loads libstdc++ later gets
+# its new_handler and std::bad_alloc (new-from-c dlopen), and under HAKMEM_ENABLED=0 new hands
 # out glibc's blocks and delete frees them (test/cxx/test-new glibc).
 . "$top_srcdir/test/dropin/tap-lib.sh"
 need_malloc_override "the C++ operators not tested"
@@ -31,6 +32,8 @@ run() {
 
 run "a C program calls the operators, no libstdc++ loaded" \
 	LD_PRELOAD="$HK_LIB" "$top_builddir/test/cxx/new-from-c"
+run "libstdc++ loaded after hakmem: new_handler and std::bad_alloc" \
+	LD_PRELOAD="$HK_LIB" "$top_builddir/test/cxx/new-from-c" dlopen
 run "HAKMEM_ENABLED=0: new's blocks are glibc's, delete forwards" \
 	HAKMEM_ENABLED=0 LD_PRELOAD="$HK_LIB" "$top_builddir/test/cxx/test-new" glibc
 run "HAKMEM_ENABLED unset: the same check sees hakmem" \
