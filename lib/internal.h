@@ -23,7 +23,8 @@
  * covers definitions, not extern declarations). */
 #pragma GCC visibility push(hidden)
 
-/* Exported symbols (the malloc family and hk_*) carry HK_EXPORT; the
+/* Exported symbols (the malloc family, C++ operator new/delete,
+ * lib/cxx-new.c, and hk_*) carry HK_EXPORT; the
  * library is built with -fvisibility=hidden and lib/libhakmem.sym. */
 #define HK_EXPORT __attribute__((visibility("default")))
 
