@@ -10,17 +10,7 @@ need_malloc_override "HAKMEM_ENABLED=0 not tested"
 make_scratch
 prog=$top_builddir/test/api/test-disabled
 
-# run NAME ENV... -- PROG ARGS: ok when PROG exits 0, its TAP as diag if not.
-run() {
-	name=$1
-	shift
-	env "$@" >"$scratch/out" 2>"$scratch/err"
-	st=$?
-	[ $st -eq 0 ] || sed 's/^/# /' "$scratch/out" "$scratch/err" | grep -v '^# ok' | head -40
-	ok $st "$name (exit $st)"
-}
-
-run "HAKMEM_ENABLED=0: blocks are glibc's, every entry point works" \
+run_ok "HAKMEM_ENABLED=0: blocks are glibc's, every entry point works" \
 	HAKMEM_ENABLED=0 HAKMEM_STATS=1 LD_PRELOAD="$HK_LIB" "$prog" glibc
 grep -q '^Arena 0:' "$scratch/err"
 ok $? "HAKMEM_ENABLED=0: malloc_stats is glibc's (Arena 0:)"
@@ -28,12 +18,12 @@ ok $? "HAKMEM_ENABLED=0: malloc_stats is glibc's (Arena 0:)"
 ok $? "HAKMEM_ENABLED=0: HAKMEM_STATS=1 prints nothing of hakmem's"
 [ -s "$scratch/err" ] && grep '^hakmem:' "$scratch/err" | head -5 | sed 's/^/# /'
 
-run "HAKMEM_ENABLED unset: the same checks see hakmem" \
+run_ok "HAKMEM_ENABLED unset: the same checks see hakmem" \
 	HAKMEM_STATS=1 LD_PRELOAD="$HK_LIB" "$prog" hakmem
 grep -q '^hakmem: superslabs: new [1-9]' "$scratch/err"
 ok $? "HAKMEM_ENABLED unset: HAKMEM_STATS=1 counts hakmem's superslabs"
 
-run "HAKMEM_ENABLED=1: hakmem" HAKMEM_ENABLED=1 LD_PRELOAD="$HK_LIB" "$prog" hakmem
+run_ok "HAKMEM_ENABLED=1: hakmem" HAKMEM_ENABLED=1 LD_PRELOAD="$HK_LIB" "$prog" hakmem
 
 HAKMEM_ENABLED=0 HAKMEM_VERBOSE=1 LD_PRELOAD="$HK_LIB" "$prog" glibc >/dev/null 2>"$scratch/err"
 grep -q "^hakmem: HAKMEM_ENABLED=0: glibc's malloc serves this process" "$scratch/err"
@@ -43,7 +33,7 @@ grep -q '^hakmem: backend' "$scratch/err" && tap_failed=$((tap_failed + 1)) &&
 
 # The conformance test, its allocator hakmem's entry points forwarding
 # to glibc: glibc's known deviations are TODO there (HK_EXPECT_GLIBC).
-run "test-api under HAKMEM_ENABLED=0 passes as on glibc" \
+run_ok "test-api under HAKMEM_ENABLED=0 passes as on glibc" \
 	HAKMEM_ENABLED=0 HK_EXPECT_GLIBC=1 LD_PRELOAD="$HK_LIB" \
 	"$top_builddir/test/api/test-api"
 grep -q 'allocator under test: libhakmem.so, forwarding to glibc' "$scratch/out"

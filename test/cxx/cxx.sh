@@ -20,25 +20,15 @@ weak=$(nm -D "$HK_LIB" | grep -E ' (_ZSt15get_new_handlerv|_ZSt17__throw_bad_all
 [ "$weak" = "w w " ]
 ok $? "its references to libstdc++ are weak undefined (nm: $weak)"
 
-# run NAME ENV... -- PROG ARGS: ok when PROG exits 0, its TAP as diag if not.
-run() {
-	name=$1
-	shift
-	env "$@" >"$scratch/out" 2>"$scratch/err"
-	st=$?
-	[ $st -eq 0 ] || sed 's/^/# /' "$scratch/out" "$scratch/err" | grep -v '^# ok' | head -20
-	ok $st "$name (exit $st)"
-}
-
-run "a C program calls the operators, no libstdc++ loaded" \
+run_ok "a C program calls the operators, no libstdc++ loaded" \
 	LD_PRELOAD="$HK_LIB" "$top_builddir/test/cxx/new-from-c"
-run "libstdc++ loaded after hakmem: new_handler and std::bad_alloc" \
+run_ok "libstdc++ loaded after hakmem: new_handler and std::bad_alloc" \
 	LD_PRELOAD="$HK_LIB" "$top_builddir/test/cxx/new-from-c" dlopen
-run "HAKMEM_ENABLED=0: new's blocks are glibc's, delete forwards" \
+run_ok "HAKMEM_ENABLED=0: new's blocks are glibc's, delete forwards" \
 	HAKMEM_ENABLED=0 LD_PRELOAD="$HK_LIB" "$top_builddir/test/cxx/test-new" glibc
-run "HAKMEM_ENABLED unset: the same check sees hakmem" \
+run_ok "HAKMEM_ENABLED unset: the same check sees hakmem" \
 	LD_PRELOAD="$HK_LIB" "$top_builddir/test/cxx/test-new" hakmem
-run "HAKMEM_ENABLED=0: the whole test passes as on glibc" \
+run_ok "HAKMEM_ENABLED=0: the whole test passes as on glibc" \
 	HAKMEM_ENABLED=0 HK_EXPECT_GLIBC=1 LD_PRELOAD="$HK_LIB" "$top_builddir/test/cxx/test-new"
 
 done_testing

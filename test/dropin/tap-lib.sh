@@ -6,6 +6,8 @@
 #   done_testing                    -- prints the plan, exits 1 on a failure
 #   need_malloc_override [WHAT]     -- skip it all while $HK_LIB has no malloc
 #   make_scratch                    -- $scratch, a directory removed on exit
+#   run_ok NAME ENV... PROG ARGS    -- ok when PROG exits 0 (needs $scratch;
+#                                      its output in $scratch/out, err)
 tap_n=0
 tap_failed=0
 
@@ -81,4 +83,15 @@ need_malloc_override() {
 make_scratch() {
 	scratch=$(mktemp -d "${TMPDIR:-/tmp}/hakmem-test.XXXXXX") || exit 99
 	trap 'rm -rf "$scratch"' EXIT
+}
+
+# run_ok NAME ENV... PROG ARGS: ok when PROG exits 0, its TAP (less the
+# ok lines) and stderr as diag if not.
+run_ok() {
+	run_ok_name=$1
+	shift
+	env "$@" >"$scratch/out" 2>"$scratch/err"
+	run_ok_st=$?
+	[ $run_ok_st -eq 0 ] || sed 's/^/# /' "$scratch/out" "$scratch/err" | grep -v '^# ok' | head -40
+	ok $run_ok_st "$run_ok_name (exit $run_ok_st)"
 }
