@@ -20,8 +20,12 @@
  * cannot catch), as in mimalloc; libstdc++'s own catches it.
  */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+/* operator new's fast path is malloc's, leaving through this one. */
+static void *hk_new_slow(size_t size);
+#define HK_MALLOC_SLOW hk_new_slow
 #include "lib/fastpath.h"
 #include "include/hakmem.h"
 #include "lib/glibc.h"
@@ -94,7 +98,7 @@ static __attribute__((noinline)) void *hk_new_slow(size_t size)
 
 HK_INLINE void *hk_new(size_t size)
 {
-	return hk_fast_malloc_via(size, hk_new_slow);
+	return hk_fast_malloc(size);
 }
 
 static void *hk_new_nothrow(size_t size, size_t align)

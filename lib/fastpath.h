@@ -124,11 +124,16 @@ HK_INLINE void *hk_slab_alloc(struct hk_slab *s)
 	return hk_slab_bump(s);
 }
 
-/* malloc's fast path, leaving through slow (a constant: inlined to a
- * direct call), the only way that may fail: operator new (cxx-new.c)
- * passes one that runs the new_handler loop, so that its own fast path
- * keeps no register across a call. */
-HK_INLINE void *hk_fast_malloc_via(size_t size, void *(*slow)(size_t))
+/* The slow path hk_fast_malloc leaves through, the only way that may
+ * fail.  A file may name its own before including this one: operator
+ * new's (cxx-new.c) runs the new_handler loop after malloc's, so that
+ * its fast path is malloc's, with no register kept across a call.  (A
+ * function pointer argument, inlined, gave malloc another layout.) */
+#ifndef HK_MALLOC_SLOW
+#define HK_MALLOC_SLOW hk_heap_malloc_slow
+#endif
+
+HK_INLINE void *hk_fast_malloc(size_t size)
 {
 	struct hk_slab *s;
 	void *b;
@@ -138,18 +143,13 @@ HK_INLINE void *hk_fast_malloc_via(size_t size, void *(*slow)(size_t))
 	else if (size <= HK_SMALL_MAX)
 		s = hk_tls_heap->cur[hk_size_class_big(size)];
 	else
-		return slow(size);
+		return HK_MALLOC_SLOW(size);
 	b = s->free;
 	if (HK_LIKELY(b != NULL))
 		return hk_slab_pop(s, b);
 	if (s->bump < s->end)
 		return hk_slab_bump(s);
-	return slow(size);
-}
-
-HK_INLINE void *hk_fast_malloc(size_t size)
-{
-	return hk_fast_malloc_via(size, hk_heap_malloc_slow);
+	return HK_MALLOC_SLOW(size);
 }
 
 /* Every free but the owner's into a superslab in its own[] and those
