@@ -121,10 +121,10 @@ static void *hk_new_aligned(size_t size, size_t align)
  * 32 bytes more when lent, heap-lend.c) nor an aligned block (the
  * power of two above) ever is. */
 static __attribute__((noinline, cold, noreturn)) void hk_delete_mismatch(void *p, size_t size,
-									 uint32_t block)
+									 const struct hk_slab *s)
 {
 	hk_fatal("operator delete(): size mismatch: %p of a %u-byte block deleted as %zu bytes",
-		 p, block, size);
+		 p, s->block, size);
 }
 
 /* The size is checked where it costs nothing to find: a block of the
@@ -136,17 +136,18 @@ HK_INLINE void hk_delete_sized(void *p, size_t size, size_t align)
 	struct hk_slab *s;
 	size_t m = size > align ? size : align;
 
-	if ((uintptr_t)ss == hk_tls.hot)
-		s = hk_slab_at(ss, p);
-	else if (p && (uintptr_t)ss == hk_tls.own[hk_own_slot(ss)])
+	if (HK_UNLIKELY((uintptr_t)ss != hk_tls.hot)) {
+		if (HK_UNLIKELY(p == NULL || (uintptr_t)ss != hk_tls.own[hk_own_slot(ss)])) {
+			hk_fast_free(p, "operator delete");
+			return;
+		}
 		s = hk_slab_of(ss, p);
-	else {
-		hk_fast_free(p, "operator delete");
-		return;
+	} else {
+		s = hk_slab_at(ss, p);
 	}
 	if (HK_LIKELY(hk_free_ok(s, p))) {
 		if (HK_UNLIKELY((size_t)s->block - size > m + 64))
-			hk_delete_mismatch(p, size, s->block);
+			hk_delete_mismatch(p, size, s);
 		hk_free_push(s, p);
 		return;
 	}
